@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Start, wait for, and stop the real local services shipml is tested against.
+
+One small pattern for every service (MLflow now; dockerd, registry and a
+Kubernetes control plane later): a command line, a readiness probe, a pid file
+and a log file under a state directory. A service that does not become ready in
+time is an error with the tail of its log, never a silent skip.
+
+    python scripts/services.py start mlflow [--port 5055] [--state-dir .shipml/services]
+    python scripts/services.py stop mlflow
+    python scripts/services.py status
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_STATE = Path(os.environ.get("SHIPML_SERVICES_DIR", ".shipml/services"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_ok(url: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    return probe
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    ready: Callable[[], bool]
+    url: str
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float = 90.0
+
+
+@dataclass
+class Running:
+    name: str
+    pid: int
+    url: str
+    log: Path
+
+    def stop(self, state_dir: Path = DEFAULT_STATE) -> None:
+        stop(self.name, state_dir)
+
+
+def mlflow_service(state_dir: Path, port: int | None = None) -> Service:
+    """A real MLflow tracking server: sqlite backend, local artifact store, loopback only."""
+    port = port or free_port()
+    home = state_dir / "mlflow"
+    home.mkdir(parents=True, exist_ok=True)
+    db = (home / "mlflow.db").resolve()
+    artifacts = (home / "artifacts").resolve()
+    mlflow = str(Path(sys.executable).with_name("mlflow"))
+    return Service(
+        name="mlflow",
+        argv=[
+            mlflow, "server",
+            "--backend-store-uri", f"sqlite:///{db}",
+            "--artifacts-destination", str(artifacts),
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        ],
+        ready=http_ok(f"http://127.0.0.1:{port}/health"),
+        url=f"http://127.0.0.1:{port}",
+        env={"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"},
+    )
+
+
+FACTORIES: dict[str, Callable[[Path, int | None], Service]] = {"mlflow": mlflow_service}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def start(name: str, state_dir: Path = DEFAULT_STATE, port: int | None = None) -> Running:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    meta_path = state_dir / f"{name}.json"
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if _alive(meta["pid"]) and FACTORIES[name](state_dir, meta["port"]).ready():
+            return Running(name, meta["pid"], meta["url"], Path(meta["log"]))
+        meta_path.unlink()
+    service = FACTORIES[name](state_dir, port)
+    log = (state_dir / f"{name}.log").resolve()
+    with log.open("ab") as fh:
+        proc = subprocess.Popen(
+            service.argv,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **service.env},
+            start_new_session=True,  # stop() kills the whole group (mlflow forks workers)
+        )
+    deadline = time.monotonic() + service.timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode} before it was ready; log:\n{_tail(log)}")
+        if service.ready():
+            port_used = int(service.url.rsplit(":", 1)[1])
+            meta = {"pid": proc.pid, "url": service.url, "log": str(log), "port": port_used}
+            meta_path.write_text(json.dumps(meta))
+            return Running(name, proc.pid, service.url, log)
+        time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise RuntimeError(f"{name} was not ready after {service.timeout:.0f}s; log:\n{_tail(log)}")
+
+
+def stop(name: str, state_dir: Path = DEFAULT_STATE) -> bool:
+    meta_path = state_dir / f"{name}.json"
+    if not meta_path.exists():
+        return False
+    pid = json.loads(meta_path.read_text())["pid"]
+    meta_path.unlink()
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except OSError:
+        return False
+    for _ in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    return True
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("service", nargs="?", choices=sorted(FACTORIES))
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE)
+    args = parser.parse_args()
+    names = [args.service] if args.service else sorted(FACTORIES)
+    for name in names:
+        if args.action == "start":
+            running = start(name, args.state_dir, args.port)
+            print(f"{name}: {running.url} (pid {running.pid}, log {running.log})")
+        elif args.action == "stop":
+            print(f"{name}: {'stopped' if stop(name, args.state_dir) else 'not running'}")
+        else:
+            meta_path = args.state_dir / f"{name}.json"
+            if meta_path.exists() and _alive(json.loads(meta_path.read_text())["pid"]):
+                print(f"{name}: running at {json.loads(meta_path.read_text())['url']}")
+            else:
+                print(f"{name}: not running")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

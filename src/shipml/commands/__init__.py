@@ -1,0 +1,9 @@
+"""The command registry: name -> (module, one-line help).
+
+Kept as plain data so that listing commands imports none of them. A command is
+listed here only once its capability works end to end.
+"""
+
+REGISTRY: dict[str, tuple[str, str]] = {
+    "doctor": ("shipml.commands.doctor", "Check Python, installed extras and reachability of services."),
+}

@@ -1,0 +1,160 @@
+"""``shipml doctor``: what this machine can do, before a pipeline finds out the hard way.
+
+Uses only the standard library (plus a config read), so it works even when an
+extra is missing, which is exactly when people run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import importlib.util
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .. import __version__, tracking
+from ..config import load_config
+from ..errors import InfrastructureUnreachable
+from ..results import Result, ResultRecorder
+
+HELP = "Check Python, installed extras and reachability of services."
+
+# extra -> modules that must import for it to work
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "validate": ("great_expectations", "evidently", "pandas", "pyarrow"),
+    "train": ("mlflow", "sklearn", "pandas"),
+    "gate": ("mlflow", "sklearn", "scipy"),
+    "comment": ("github",),
+    "image": ("docker",),
+    "deploy": ("kubernetes",),
+}
+SERVICES = ("mlflow", "docker", "kube", "trivy")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--require",
+        default="",
+        help=f"Comma-separated services that must be reachable ({', '.join(SERVICES)}); exit 3 otherwise.",
+    )
+
+
+def installed_extras() -> list[str]:
+    return [
+        extra
+        for extra, modules in EXTRAS.items()
+        if all(importlib.util.find_spec(module) is not None for module in modules)
+    ]
+
+
+def _check_mlflow(uri: str) -> Check:
+    shown = tracking.redact(uri)
+    if not tracking.is_remote(uri):
+        return Check("mlflow", True, f"local store {shown}")
+    try:
+        tracking.check_reachable(uri, attempts=1, timeout=3)
+    except InfrastructureUnreachable as exc:
+        return Check("mlflow", False, exc.message)
+    return Check("mlflow", True, f"{shown} answers /health")
+
+
+def _check_docker() -> Check:
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not host.startswith("unix://"):
+        return Check("docker", shutil.which("docker") is not None, f"DOCKER_HOST={host} (not probed)")
+    path = host[len("unix://") :]
+    try:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(3)
+        sock.connect(path)
+        conn = http.client.HTTPConnection("localhost", timeout=3)
+        conn.sock = sock
+        conn.request("GET", "/_ping")
+        status = conn.getresponse().status
+        conn.close()
+    except OSError as exc:
+        return Check("docker", False, f"no daemon at {path} ({exc.strerror or exc})")
+    return Check("docker", status == 200, f"daemon at {path} answers /_ping ({status})")
+
+
+def _check_kube() -> Check:
+    raw = os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+    for candidate in raw.split(os.pathsep):
+        path = Path(candidate)
+        if path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError) as exc:
+                return Check("kube", False, f"{path} unreadable: {exc}")
+            context = data.get("current-context") if isinstance(data, dict) else None
+            return Check("kube", bool(context), f"context {context or '(none set)'} in {path}")
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return Check("kube", True, "in-cluster service account")
+    return Check("kube", False, f"no kubeconfig at {raw}")
+
+
+def _check_trivy() -> Check:
+    binary = shutil.which("trivy")
+    if not binary:
+        return Check("trivy", False, "trivy not on PATH")
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Check("trivy", False, f"{binary} does not run: {exc}")
+    first = (out.stdout or out.stderr).strip().splitlines()[:1]
+    return Check("trivy", out.returncode == 0, f"{binary}: {first[0] if first else 'no version output'}")
+
+
+def run(args: argparse.Namespace) -> Result:
+    recorder = ResultRecorder("doctor")
+    cfg = load_config(args.config)
+    required = {item.strip() for item in args.require.split(",") if item.strip()}
+    unknown = required - set(SERVICES)
+    if unknown:
+        from ..errors import UsageError
+
+        raise UsageError(
+            f"--require: unknown service(s) {', '.join(sorted(unknown))}", hint=f"choose from {', '.join(SERVICES)}"
+        )
+    extras = installed_extras()
+    checks = [
+        Check("python", sys.version_info >= (3, 10), f"{platform.python_version()} at {sys.executable}"),
+        Check("shipml", True, f"{__version__}; extras installed: {', '.join(extras) or 'none'}"),
+        _check_mlflow(tracking.tracking_uri(cfg)),
+        _check_docker(),
+        _check_kube(),
+        _check_trivy(),
+    ]
+    for check in checks:
+        print(f"{'✓' if check.ok else '✗'} {check.name:<7} {check.detail}")
+    rows = "\n".join(f"| {c.name} | {'✅' if c.ok else '❌'} | {c.detail} |" for c in checks)
+    summary_md = f"### shipml doctor\n\n| check | ok | detail |\n|---|---|---|\n{rows}\n"
+    failed_required = [c for c in checks if c.name in required and not c.ok]
+    if failed_required:
+        first = failed_required[0]
+        raise InfrastructureUnreachable(
+            f"required service {first.name} is not available: {first.detail}",
+            hint="start it or drop it from --require",
+        )
+    return recorder.finish(
+        "passed",
+        summary=f"python {platform.python_version()}, extras: {', '.join(extras) or 'none'}",
+        summary_md=summary_md,
+        details={"checks": [c.__dict__ for c in checks], "extras": extras},
+        outputs={"python-version": platform.python_version(), "extras": ",".join(extras)},
+    )

@@ -1,0 +1,121 @@
+"""The result file every command writes, and the step outputs derived from it.
+
+A result file is the contract between steps and jobs: ``shipml comment`` composes
+the files that validate, train and gate wrote, possibly in another workflow run
+(downloaded as artifacts), possibly by a newer shipml. Hence a schema version,
+and ``details`` kept as plain JSON so an older reader renders what it knows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import __version__, runner
+from .errors import InputDataError
+
+SCHEMA_VERSION = 1
+
+Status = Literal["passed", "failed", "inconclusive", "error"]
+
+
+class Result(BaseModel):
+    """What one shipml command concluded."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: int = SCHEMA_VERSION
+    command: str
+    status: Status
+    summary: str = Field(default="", description="One line, also printed at the end of the command.")
+    summary_md: str = Field(default="", description="Markdown fragment for the PR comment and job summary.")
+    details: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict, description="Step outputs, besides status/result-file.")
+    started_at: str
+    duration_s: float
+    shipml_version: str = __version__
+    commit: str | None = None
+    run_url: str | None = None
+    pr_number: int | None = None
+
+
+class ResultRecorder:
+    """Times a command and turns what it found into a :class:`Result`."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self._start = time.perf_counter()
+        self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def finish(
+        self,
+        status: Status,
+        *,
+        summary: str,
+        summary_md: str = "",
+        details: dict[str, Any] | None = None,
+        outputs: dict[str, Any] | None = None,
+    ) -> Result:
+        ctx = runner.run_context()
+        return Result(
+            command=self.command,
+            status=status,
+            summary=summary,
+            summary_md=summary_md,
+            details=details or {},
+            outputs=outputs or {},
+            started_at=self.started_at,
+            duration_s=round(time.perf_counter() - self._start, 3),
+            commit=ctx.commit,
+            run_url=ctx.run_url,
+            pr_number=ctx.pr_number,
+        )
+
+
+def default_result_path(command: str) -> Path:
+    return runner.work_dir() / "results" / f"{command}.json"
+
+
+def write_result(result: Result, path: str | os.PathLike[str] | None = None) -> Path:
+    """Write atomically: a reader (or a crashed step) never sees half a file."""
+    target = Path(path) if path else default_result_path(result.command)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def read_result(path: str | os.PathLike[str]) -> Result:
+    source = Path(path)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputDataError(f"cannot read result file {source}: {exc.strerror}", hint="check the path") from None
+    except ValueError as exc:
+        raise InputDataError(
+            f"result file {source} is not valid JSON ({exc})",
+            hint="pass files written by a shipml command (--result-file)",
+        ) from None
+    try:
+        return Result.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise InputDataError(
+            f"{source} is not a shipml result file ({key}: {first['msg']})",
+            hint="pass files written by a shipml command (--result-file)",
+        ) from None
+
+
+def publish(result: Result, path: Path) -> None:
+    """Step outputs and job summary for a finished command."""
+    runner.set_outputs({"status": result.status, "result-file": str(path), **result.outputs})
+    if result.summary_md:
+        runner.append_summary(result.summary_md)

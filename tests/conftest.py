@@ -1,0 +1,84 @@
+"""Fixtures shared by every tier: the repo, the example project, real services.
+
+A real service that fails to start fails the tests that need it (with its log);
+nothing here skips because a part is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "churn"
+sys.path.insert(0, str(REPO / "scripts"))
+
+import services  # noqa: E402  (scripts/services.py)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_runner_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never inherit a CI runner's GITHUB_* files or a developer's MLflow URI."""
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "RUNNER_", "SHIPML_", "INPUT_")) or name == "MLFLOW_TRACKING_URI":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SHIPML_HOME", str(tmp_path / ".shipml"))
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.setenv("DO_NOT_TRACK", "true")
+
+
+@pytest.fixture
+def example_project(tmp_path: Path) -> Path:
+    """A private copy of examples/churn that a test may modify."""
+    target = tmp_path / "churn"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".shipml", "__pycache__"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real MLflow tracking server on loopback for the whole session."""
+    state = tmp_path_factory.mktemp("services")
+    running = services.start("mlflow", state)
+    try:
+        yield running.url
+    finally:
+        services.stop("mlflow", state)
+
+
+@dataclass
+class CliRun:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_shipml(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600) -> CliRun:
+    """Run the real console script in a subprocess, as a workflow step would."""
+    exe = Path(sys.executable).with_name("shipml")
+    proc = subprocess.run(
+        [str(exe), *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def shipml() -> type[CliRun]:
+    return CliRun
