@@ -12,16 +12,25 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import runner
 from .config import ShipmlConfig
-from .errors import InfrastructureUnreachable
+from .errors import InfrastructureUnreachable, require
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 QUIET_ENV = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
     "DO_NOT_TRACK": "true",
     "MLFLOW_SKIP_PIP_REQUIREMENTS_CHECK": "true",
     "GIT_PYTHON_REFRESH": "quiet",
+    # MLflow's own REST retries default to 7 with factor-2 backoff (minutes of silence);
+    # we probe first and keep its in-flight retries short.
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
 }
 
 
@@ -87,3 +96,23 @@ def check_reachable(uri: str, *, attempts: int = 4, first_delay: float = 0.5, ti
         f"MLflow tracking server {redact(uri)} is unreachable after {attempts} attempts ({last})",
         hint="check mlflow.tracking_uri / MLFLOW_TRACKING_URI and that the server is up",
     )
+
+
+def connect(cfg: ShipmlConfig, *, extra: str = "train") -> MlflowClient:
+    """Point MLflow at the configured store after proving it answers; return a client.
+
+    Every MLflow-using command goes through here so the reachability check, the
+    quiet environment and the registry URI are applied the same way.
+    """
+    require("mlflow", extra)
+    quiet_mlflow()
+    uri = tracking_uri(cfg)
+    check_reachable(uri)
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(uri)
+    registry: Any = cfg.mlflow.registry_uri
+    if registry:
+        mlflow.set_registry_uri(registry)
+    return MlflowClient(tracking_uri=uri, registry_uri=registry or uri)

@@ -26,13 +26,17 @@ def test_unknown_key_names_file_line_and_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path)
     text = str(err.value)
-    assert f"{path.resolve()}:4: mlflow.registerd_model: unknown key" in text
+    assert f"{path.resolve()}:4: mlflow.registerd_model: unknown key" in text  # absolute: outside cwd
     assert "\n" not in text
 
 
 def test_bad_value_in_list_names_index(tmp_path: Path) -> None:
-    path = write(tmp_path, "gate:\n  rules:\n    - metric: accuracy\n    - metric: roc_auc\n      confidence: 1.5\n")
-    with pytest.raises(ConfigError, match=r":5: gate\.rules\[1\]\.confidence: .*less than 1 \(got 1\.5\)"):
+    path = write(
+        tmp_path,
+        "gate:\n  rules:\n    - metric: accuracy\n      min: 0.5\n"
+        "    - metric: roc_auc\n      min: 0.5\n      confidence: 1.5\n",
+    )
+    with pytest.raises(ConfigError, match=r":7: gate\.rules\[1\]\.confidence: .*less than 1 \(got 1\.5\)"):
         load_config(path)
 
 

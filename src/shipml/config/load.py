@@ -151,6 +151,14 @@ def _loc(err: Mapping[str, Any]) -> KeyPath:
     return tuple("validate" if p == "validate_" else p for p in err["loc"])
 
 
+def display_path(path: Path) -> str:
+    """Relative to the working directory when possible: that is what annotations and users expect."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def build_config(
     data: dict[str, Any],
     *,
@@ -163,7 +171,7 @@ def build_config(
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = _loc(err)
-        where = str(source) if source else "config"
+        where = display_path(source) if source else "config"
         # An override names the env var or flag it came from instead of the file.
         for depth in range(len(loc), 0, -1):
             if origin and loc[:depth] in origin:

@@ -1,0 +1,48 @@
+"""The root action and the setup action, used from a user repository under act."""
+
+from __future__ import annotations
+
+from .harness import UserRepo
+
+
+def test_root_action_runs_doctor_and_setup_puts_cli_on_path(user_repo: UserRepo) -> None:
+    user_repo.write("shipml.yaml", "project: e2e\nmlflow:\n  experiment: from-user-config\n")
+    user_repo.workflow(
+        [
+            {"id": "doc", "uses": "shipml/shipml@v1", "with": {"command": "doctor", "args": "--require ''"}},
+            {"id": "setup", "uses": "shipml/shipml/actions/setup@v1"},
+            {"id": "cli", "run": 'shipml --version > "$SHIPML_TEST_OUT/version.txt"'},
+        ],
+        collect={
+            "status": "${{ steps.doc.outputs.status }}",
+            "result-file": "${{ steps.doc.outputs.result-file }}",
+            "shipml": "${{ steps.setup.outputs.shipml }}",
+        },
+    )
+    run = user_repo.run()
+    assert run.returncode == 0, run.log[-4000:]
+    assert run.outputs["status"] == "passed"
+    assert run.outputs["result-file"].endswith("/shipml/results/doctor.json")
+    result = run.result("doctor")
+    assert result["command"] == "doctor" and result["status"] == "passed"
+    checks = {c["name"]: c for c in result["details"]["checks"]}
+    assert checks["python"]["ok"] is True
+    assert "### shipml doctor" in run.summary
+    assert "| python | ✅ |" in run.summary
+    assert run.outputs["shipml"].endswith("/bin/shipml")
+    assert (run.out_dir / "version.txt").read_text().startswith("shipml ")
+
+
+def test_root_action_bad_config_fails_step_with_exit_2_annotation(user_repo: UserRepo) -> None:
+    user_repo.write("shipml.yaml", "gate:\n  confidance: 0.9\n")
+    user_repo.workflow(
+        [{"id": "doc", "uses": "shipml/shipml@v1", "with": {"command": "doctor"}}],
+        collect={"status": "${{ steps.doc.outputs.status }}", "outcome": "${{ steps.doc.outcome }}"},
+    )
+    run = user_repo.run()
+    assert run.returncode != 0
+    assert run.outputs["status"] == "error"
+    assert run.outputs["outcome"] == "failure"
+    assert "::error title=shipml doctor::shipml.yaml:2: gate.confidance: unknown key" in run.log
+    assert "exit status 2" in run.log
+    assert "Traceback" not in run.log
