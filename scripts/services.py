@@ -79,10 +79,18 @@ def mlflow_service(state_dir: Path, port: int | None = None) -> Service:
     return Service(
         name="mlflow",
         argv=[
-            mlflow, "server",
-            "--backend-store-uri", f"sqlite:///{db}",
-            "--artifacts-destination", str(artifacts),
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+            mlflow,
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{db}",
+            "--artifacts-destination",
+            str(artifacts),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
         ],
         ready=http_ok(f"http://127.0.0.1:{port}/health"),
         url=f"http://127.0.0.1:{port}",
@@ -122,7 +130,9 @@ def start(name: str, state_dir: Path = DEFAULT_STATE, port: int | None = None) -
     deadline = time.monotonic() + service.timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited with {proc.returncode} before it was ready; log:\n{_tail(log)}")
+            raise RuntimeError(
+                f"{name} exited with {proc.returncode} before it was ready; log:\n{_tail(log)}"
+            )
         if service.ready():
             port_used = int(service.url.rsplit(":", 1)[1])
             meta = {"pid": proc.pid, "url": service.url, "log": str(log), "port": port_used}
@@ -160,7 +170,9 @@ def _tail(log: Path, lines: int = 30) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument("service", nargs="?", choices=sorted(FACTORIES))
     parser.add_argument("--port", type=int, default=None)

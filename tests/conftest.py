@@ -64,7 +64,9 @@ class CliRun:
         return self.stdout + self.stderr
 
 
-def run_shipml(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600) -> CliRun:
+def run_shipml(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600
+) -> CliRun:
     """Run the real console script in a subprocess, as a workflow step would."""
     exe = Path(sys.executable).with_name("shipml")
     proc = subprocess.run(

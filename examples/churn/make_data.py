@@ -20,8 +20,17 @@ PAYMENTS = ["card", "bank-transfer", "electronic-check", "mailed-check"]
 INTERNET = ["fiber", "dsl", "none"]
 REGIONS = ["north", "south", "east", "west"]
 COLUMNS = [
-    "customer_id", "tenure_months", "monthly_charges", "total_charges", "contract", "payment_method",
-    "internet_service", "support_calls", "senior", "region", "churned",
+    "customer_id",
+    "tenure_months",
+    "monthly_charges",
+    "total_charges",
+    "contract",
+    "payment_method",
+    "internet_service",
+    "support_calls",
+    "senior",
+    "region",
+    "churned",
 ]
 
 
@@ -47,7 +56,19 @@ def customer(rng: random.Random, idx: int, charge_shift: float = 0.0) -> list[ob
         + (0.5 if payment == "electronic-check" else 0.0)
     )
     churned = int(rng.random() < 1 / (1 + math.exp(-logit)))
-    return [f"C{idx:06d}", tenure, monthly, total, contract, payment, internet, calls, senior, region, churned]
+    return [
+        f"C{idx:06d}",
+        tenure,
+        monthly,
+        total,
+        contract,
+        payment,
+        internet,
+        calls,
+        senior,
+        region,
+        churned,
+    ]
 
 
 def write(path: Path, rows: list[list[object]]) -> None:

@@ -22,12 +22,15 @@ from .commands import REGISTRY as COMMANDS
 from .errors import ExitCode, ShipmlError
 from .results import Result, ResultRecorder, publish, write_result
 
+
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=None, help="Path to shipml.yaml (default: $SHIPML_CONFIG or ./shipml.yaml).")
+    parser.add_argument(
+        "--config", default=None, help="Path to shipml.yaml (default: $SHIPML_CONFIG or ./shipml.yaml)."
+    )
     parser.add_argument(
         "--result-file",
         default=None,
-        help="Where to write the JSON result (default: $RUNNER_TEMP/shipml/results/<command>.json or ./.shipml/...).",
+        help="Where to write the JSON result (default: $RUNNER_TEMP/shipml/results/<command>.json).",
     )
     parser.add_argument("--debug", action="store_true", help="Show tracebacks for errors.")
 
@@ -106,13 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc)
         if runner.in_actions():
             runner.error(message, title=f"shipml {args.command}")
-        err = recorder.finish("error", summary=message, summary_md=f"**shipml {args.command}**: error — {message}")
+        err = recorder.finish(
+            "error", summary=message, summary_md=f"**shipml {args.command}**: error — {message}"
+        )
         _safe_finish(err, args)
         return int(exc.exit_code)
     except Exception as exc:  # a bug in shipml: show everything
         traceback.print_exc()
         message = f"internal error: {type(exc).__name__}: {exc}"
-        runner.error(f"{message} (please report this with the traceback above)", title=f"shipml {args.command}")
+        runner.error(
+            f"{message} (please report this with the traceback above)", title=f"shipml {args.command}"
+        )
         _safe_finish(recorder.finish("error", summary=message), args)
         return int(ExitCode.INTERNAL)
     _finish(result, args.result_file)

@@ -34,13 +34,16 @@ def data_files(path: Path) -> list[Path]:
         files = sorted(p for p in path.rglob("*") if p.is_file() and _suffix(p) in PARQUET_SUFFIXES)
         if not files:
             raise InputDataError(
-                f"directory {path} has no .parquet files", hint="point at a CSV/Parquet file or a Parquet directory"
+                f"directory {path} has no .parquet files",
+                hint="point at a CSV/Parquet file or a Parquet directory",
             )
         return files
     return [path]
 
 
-def read_table(path: str | os.PathLike[str], *, role: str = "data", columns: list[str] | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | os.PathLike[str], *, role: str = "data", columns: list[str] | None = None
+) -> pd.DataFrame:
     """Load a table, failing with one actionable line on anything unusable.
 
     ``role`` names the dataset in messages ("reference data", "evaluation set"),
@@ -50,7 +53,9 @@ def read_table(path: str | os.PathLike[str], *, role: str = "data", columns: lis
 
     source = Path(path)
     if not source.exists():
-        raise InputDataError(f"{role} file {source} not found", hint="check the path in shipml.yaml or the flag")
+        raise InputDataError(
+            f"{role} file {source} not found", hint="check the path in shipml.yaml or the flag"
+        )
     suffix = "" if source.is_dir() else _suffix(source)
     try:
         if source.is_dir() or suffix in PARQUET_SUFFIXES:
@@ -66,7 +71,7 @@ def read_table(path: str | os.PathLike[str], *, role: str = "data", columns: lis
             )
     except InputDataError:
         raise
-    except (pd.errors.EmptyDataError,) as exc:
+    except pd.errors.EmptyDataError as exc:
         raise InputDataError(f"{role} file {source} is empty ({exc})", hint="regenerate the file") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -36,7 +36,9 @@ class Result(BaseModel):
     summary: str = Field(default="", description="One line, also printed at the end of the command.")
     summary_md: str = Field(default="", description="Markdown fragment for the PR comment and job summary.")
     details: dict[str, Any] = Field(default_factory=dict)
-    outputs: dict[str, Any] = Field(default_factory=dict, description="Step outputs, besides status/result-file.")
+    outputs: dict[str, Any] = Field(
+        default_factory=dict, description="Step outputs, besides status/result-file."
+    )
     started_at: str
     duration_s: float
     shipml_version: str = __version__
@@ -97,7 +99,9 @@ def read_result(path: str | os.PathLike[str]) -> Result:
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputDataError(f"cannot read result file {source}: {exc.strerror}", hint="check the path") from None
+        raise InputDataError(
+            f"cannot read result file {source}: {exc.strerror}", hint="check the path"
+        ) from None
     except ValueError as exc:
         raise InputDataError(
             f"result file {source} is not valid JSON ({exc})",

@@ -66,15 +66,21 @@ def _annotation(kind: str, message: str, file: str | None, line: int | None, tit
     print(f"{label}: {where}{message}", file=sys.stderr, flush=True)
 
 
-def error(message: str, *, file: str | None = None, line: int | None = None, title: str | None = None) -> None:
+def error(
+    message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
+) -> None:
     _annotation("error", message, file, line, title)
 
 
-def warning(message: str, *, file: str | None = None, line: int | None = None, title: str | None = None) -> None:
+def warning(
+    message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
+) -> None:
     _annotation("warning", message, file, line, title)
 
 
-def notice(message: str, *, file: str | None = None, line: int | None = None, title: str | None = None) -> None:
+def notice(
+    message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
+) -> None:
     _annotation("notice", message, file, line, title)
 
 

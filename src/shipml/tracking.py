@@ -79,7 +79,7 @@ def check_reachable(uri: str, *, attempts: int = 4, first_delay: float = 0.5, ti
     last = ""
     for attempt in range(1, attempts + 1):
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - user-configured URL
+            with urllib.request.urlopen(url, timeout=timeout) as response:
                 if response.status < 500:
                     return
                 last = f"HTTP {response.status}"

@@ -109,8 +109,14 @@ class UserRepo:
         path.write_text(text)
         return path
 
-    def workflow(self, steps: list[dict[str, Any]], *, collect: dict[str, str] | None = None,
-                 on: str = "push", permissions: dict[str, str] | None = None) -> Path:
+    def workflow(
+        self,
+        steps: list[dict[str, Any]],
+        *,
+        collect: dict[str, str] | None = None,
+        on: str = "push",
+        permissions: dict[str, str] | None = None,
+    ) -> Path:
         """Write ``.github/workflows/test.yml`` with one job; ``collect`` maps names to expressions.
 
         The collecting step runs ``if: always()`` and receives the expressions via
@@ -124,7 +130,10 @@ class UserRepo:
                 'mkdir -p "$SHIPML_TEST_OUT/outputs"',
                 # RUNNER_TEMP is wiped when the job ends: keep the result files for the test.
                 'cp -r "$RUNNER_TEMP/shipml/results" "$SHIPML_TEST_OUT/results" 2>/dev/null || true',
-                *[f'printf "%s" "$OUT_{i}" > "$SHIPML_TEST_OUT/outputs/{name}"' for i, name in enumerate(names)],
+                *[
+                    f'printf "%s" "$OUT_{i}" > "$SHIPML_TEST_OUT/outputs/{name}"'
+                    for i, name in enumerate(names)
+                ],
             ]
         )
         all_steps.append({"name": "collect", "if": "always()", "env": env, "run": script})
@@ -144,20 +153,32 @@ class UserRepo:
             check=True,
         )
 
-    def run(self, *, event: str = "push", payload: dict[str, Any] | None = None,
-            env: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
-            timeout: float = 900) -> ActRun:
+    def run(
+        self,
+        *,
+        event: str = "push",
+        payload: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+        secrets: dict[str, str] | None = None,
+        timeout: float = 900,
+    ) -> ActRun:
         self.commit()
         out_dir = self.root.parent / "act-out"
         shutil.rmtree(out_dir, ignore_errors=True)
         out_dir.mkdir()
         cmd = [
-            act_binary(), event,
-            "-P", "ubuntu-latest=-self-hosted",
-            "--local-repository", f"{OWNER_REPO}@{REF}={self.shipml_checkout}",
-            "-W", ".github/workflows/test.yml",
-            "--env", f"SHIPML_TEST_OUT={out_dir}",
-            "--env", f"SHIPML_VENV_ROOT={VENV_ROOT}",
+            act_binary(),
+            event,
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--local-repository",
+            f"{OWNER_REPO}@{REF}={self.shipml_checkout}",
+            "-W",
+            ".github/workflows/test.yml",
+            "--env",
+            f"SHIPML_TEST_OUT={out_dir}",
+            "--env",
+            f"SHIPML_VENV_ROOT={VENV_ROOT}",
         ]
         for key, value in (env or {}).items():
             cmd += ["--env", f"{key}={value}"]
@@ -168,12 +189,19 @@ class UserRepo:
             event_file.write_text(json.dumps(payload))
             cmd += ["-e", str(event_file)]
         proc = subprocess.run(
-            cmd, cwd=self.root, capture_output=True, text=True, timeout=timeout, check=False,
+            cmd,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
             env={k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))},
         )
-        outputs = {
-            p.name: p.read_text() for p in sorted((out_dir / "outputs").glob("*"))
-        } if (out_dir / "outputs").is_dir() else {}
+        outputs = (
+            {p.name: p.read_text() for p in sorted((out_dir / "outputs").glob("*"))}
+            if (out_dir / "outputs").is_dir()
+            else {}
+        )
         log = proc.stdout + proc.stderr
         return ActRun(proc.returncode, log, outputs, job_summary(log), out_dir)
 

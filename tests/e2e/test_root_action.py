@@ -5,13 +5,17 @@ from __future__ import annotations
 from .harness import UserRepo
 
 
-def test_root_action_runs_doctor_and_setup_puts_cli_on_path(user_repo: UserRepo) -> None:
+def test_root_action_runs_doctor_and_setup_exposes_cli(user_repo: UserRepo) -> None:
     user_repo.write("shipml.yaml", "project: e2e\nmlflow:\n  experiment: from-user-config\n")
     user_repo.workflow(
         [
             {"id": "doc", "uses": "shipml/shipml@v1", "with": {"command": "doctor", "args": "--require ''"}},
             {"id": "setup", "uses": "shipml/shipml/actions/setup@v1"},
-            {"id": "cli", "run": 'shipml --version > "$SHIPML_TEST_OUT/version.txt"'},
+            {
+                "id": "cli",
+                "env": {"SHIPML": "${{ steps.setup.outputs.shipml }}"},
+                "run": '"$SHIPML" --version > "$SHIPML_TEST_OUT/version.txt"',
+            },
         ],
         collect={
             "status": "${{ steps.doc.outputs.status }}",

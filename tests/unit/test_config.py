@@ -47,13 +47,18 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 
 
 def test_precedence_defaults_file_env_flags(tmp_path: Path) -> None:
-    path = write(tmp_path, "mlflow:\n  experiment: from-file\n  registered_model: file-model\ngate:\n  confidence: 0.9\n")
+    path = write(
+        tmp_path,
+        "mlflow:\n  experiment: from-file\n  registered_model: file-model\ngate:\n  confidence: 0.9\n",
+    )
     cfg = load_config(path)
     assert (cfg.mlflow.experiment, cfg.gate.confidence, cfg.gate.seed) == ("from-file", 0.9, 0)
     env = {"SHIPML_MLFLOW__EXPERIMENT": "from-env", "SHIPML_GATE__CONFIDENCE": "0.99", "SHIPML_DEBUG": "1"}
     cfg = load_config(path, environ=env)
     assert (cfg.mlflow.experiment, cfg.gate.confidence) == ("from-env", 0.99)
-    cfg = load_config(path, environ=env, overrides={("mlflow", "experiment"): "from-flag", ("gate", "seed"): ""})
+    cfg = load_config(
+        path, environ=env, overrides={("mlflow", "experiment"): "from-flag", ("gate", "seed"): ""}
+    )
     assert cfg.mlflow.experiment == "from-flag"
     assert cfg.gate.seed == 0  # an empty flag value means "not given"
     assert cfg.mlflow.registered_model == "file-model"
@@ -61,7 +66,7 @@ def test_precedence_defaults_file_env_flags(tmp_path: Path) -> None:
 
 def test_bad_env_override_names_the_variable(tmp_path: Path) -> None:
     path = write(tmp_path, "project: x\n")
-    with pytest.raises(ConfigError, match="environment variable SHIPML_GATE__CONFIDENCE: gate.confidence"):
+    with pytest.raises(ConfigError, match=r"environment variable SHIPML_GATE__CONFIDENCE: gate\.confidence"):
         load_config(path, environ={"SHIPML_GATE__CONFIDENCE": "7"})
 
 

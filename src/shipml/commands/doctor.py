@@ -129,7 +129,8 @@ def run(args: argparse.Namespace) -> Result:
         from ..errors import UsageError
 
         raise UsageError(
-            f"--require: unknown service(s) {', '.join(sorted(unknown))}", hint=f"choose from {', '.join(SERVICES)}"
+            f"--require: unknown service(s) {', '.join(sorted(unknown))}",
+            hint=f"choose from {', '.join(SERVICES)}",
         )
     extras = installed_extras()
     checks = [

@@ -8,7 +8,9 @@ from .base import Section
 
 
 class DataSection(Section):
-    train: str | None = Field(default=None, description="Training data (CSV, Parquet or a Parquet directory).")
+    train: str | None = Field(
+        default=None, description="Training data (CSV, Parquet or a Parquet directory)."
+    )
     reference: str | None = Field(default=None, description="Reference data that drift is measured against.")
     current: str | None = Field(default=None, description="New data to validate (e.g. this week's batch).")
     evaluation: str | None = Field(
@@ -18,4 +20,6 @@ class DataSection(Section):
     features: list[str] | None = Field(
         default=None, description="Feature columns. Default: every column but the target and `ignore`."
     )
-    ignore: list[str] = Field(default_factory=list, description="Columns never used as features (ids, timestamps).")
+    ignore: list[str] = Field(
+        default_factory=list, description="Columns never used as features (ids, timestamps)."
+    )

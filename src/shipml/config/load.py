@@ -184,7 +184,9 @@ def build_config(
                     break
         more = len(exc.errors()) - 1
         suffix = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
-        raise ConfigError(f"{where}: {_dotted(loc)}: {_describe(err)}{suffix}", hint=_fix_hint(err["type"])) from None
+        raise ConfigError(
+            f"{where}: {_dotted(loc)}: {_describe(err)}{suffix}", hint=_fix_hint(err["type"])
+        ) from None
     cfg._source = source
     return cfg
 

@@ -16,22 +16,29 @@ class MlflowSection(Section):
         default=None,
         description="Tracking server or store. Default: MLFLOW_TRACKING_URI, else sqlite under ./.shipml/.",
     )
-    registry_uri: str | None = Field(default=None, description="Model registry URI if it differs from tracking.")
+    registry_uri: str | None = Field(
+        default=None, description="Model registry URI if it differs from tracking."
+    )
     experiment: str = Field(default="shipml", description="Experiment the training runs are logged to.")
     registered_model: str = Field(default="shipml-model", description="Registered model name.")
     champion_alias: str = Field(default="champion", description="Alias of the model in production.")
-    challenger_alias: str = Field(default="challenger", description="Alias set on each newly trained version.")
+    challenger_alias: str = Field(
+        default="challenger", description="Alias set on each newly trained version."
+    )
     previous_alias: str = Field(
         default="previous-champion", description="Alias keeping the replaced champion reachable for rollback."
     )
-    ui_url: str | None = Field(default=None, description="Base URL of the MLflow UI, used for links in reports.")
+    ui_url: str | None = Field(
+        default=None, description="Base URL of the MLflow UI, used for links in reports."
+    )
 
     @field_validator("champion_alias", "challenger_alias", "previous_alias")
     @classmethod
     def _alias_ok(cls, value: str) -> str:
         if not _ALIAS.match(value) or value.lower() == "latest" or re.match(r"^v\d+$", value):
             raise ValueError(
-                f"{value!r} is not a valid MLflow alias (letters, digits, '_' and '-'; not 'latest' or 'v<N>')"
+                f"{value!r} is not a valid MLflow alias "
+                "(letters, digits, '_' and '-'; not 'latest' or 'v<N>')"
             )
         return value
 
