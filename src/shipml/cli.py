@@ -16,11 +16,14 @@ import sys
 import traceback
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from . import __version__, runner
 from .commands import REGISTRY as COMMANDS
 from .errors import ExitCode, ShipmlError
-from .results import Result, ResultRecorder, publish, write_result
+
+if TYPE_CHECKING:
+    from .results import Result
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +82,8 @@ def exit_code_for(result: Result) -> ExitCode:
 
 
 def _finish(result: Result, result_file: str | None) -> Result:
+    from .results import publish, write_result
+
     path = write_result(result, result_file).resolve()
     publish(result, path)
     line = f"shipml {result.command}: {result.status}"
@@ -97,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if module is None:
         parser.print_help()
         return int(ExitCode.BAD_INPUT) if argv else int(ExitCode.OK)
+    # pydantic (via results) is imported only once a command runs: --help stays instant.
+    from .results import ResultRecorder
+
     recorder = ResultRecorder(args.command)
     try:
         result: Result = module.run(args)
