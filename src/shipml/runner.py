@@ -171,6 +171,11 @@ class RunContext:
         return self.head_sha or self.sha
 
 
+def event_payload() -> dict[str, Any]:
+    """The raw ``$GITHUB_EVENT_PATH`` payload ({} outside Actions or when unreadable)."""
+    return _read_event(os.environ.get("GITHUB_EVENT_PATH"))
+
+
 def _read_event(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
@@ -183,7 +188,7 @@ def _read_event(path: str | None) -> dict[str, Any]:
 
 def run_context() -> RunContext:
     env = os.environ
-    event = _read_event(env.get("GITHUB_EVENT_PATH"))
+    event = event_payload()
     pr = event.get("pull_request") or {}
     number = pr.get("number") or (event.get("number") if pr else None)
     if number is None and isinstance(event.get("issue"), dict) and event["issue"].get("pull_request"):
