@@ -1,0 +1,197 @@
+"""The paired tests against reference implementations: statsmodels, an O(n²) DeLong, sklearn loops."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+from sklearn.metrics import roc_auc_score
+from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
+from statsmodels.stats.multitest import multipletests
+
+from shipml.gate.metrics import BUILTIN
+from shipml.gate.stats import (
+    delong,
+    discordant_counts,
+    holm,
+    mcnemar,
+    paired_bootstrap,
+    paired_replicates,
+    resample_counts,
+    resample_indices,
+    summarise,
+    undefined_share,
+)
+
+
+def _correctness(both: int, champ_only: int, chall_only: int, neither: int) -> tuple[np.ndarray, np.ndarray]:
+    champ = np.array([1] * both + [1] * champ_only + [0] * chall_only + [0] * neither, dtype=bool)
+    chall = np.array([1] * both + [0] * champ_only + [1] * chall_only + [0] * neither, dtype=bool)
+    perm = np.random.default_rng(both + 7 * champ_only + 13 * chall_only).permutation(len(champ))
+    return champ[perm], chall[perm]
+
+
+TABLES = [(50, b, c, 30) for b, c in itertools.product([0, 1, 3, 7, 12, 25, 40, 90], [0, 2, 5, 11, 24, 60])]
+
+
+@pytest.mark.parametrize(("both", "b", "c", "neither"), TABLES)
+def test_mcnemar_equals_statsmodels(both: int, b: int, c: int, neither: int) -> None:
+    champ, chall = _correctness(both, b, c, neither)
+    table = [[both, b], [c, neither]]  # rows: champion right/wrong; columns: challenger right/wrong
+    exact = mcnemar(champ, chall, method="exact")
+    ref = sm_mcnemar(table, exact=True)
+    assert exact.p_value == pytest.approx(ref.pvalue, abs=1e-9)
+    assert exact.statistic == ref.statistic
+    assert discordant_counts(champ, chall) == (b, c)
+    if b + c == 0:
+        return  # statsmodels' chi-square divides by zero here; shipml reports p = 1
+    for method, correction in (("chi2_cc", True), ("chi2", False)):
+        res = mcnemar(champ, chall, method=method)  # type: ignore[arg-type]
+        ref = sm_mcnemar(table, exact=False, correction=correction)
+        assert res.p_value == pytest.approx(ref.pvalue, abs=1e-9), method
+        assert res.statistic == pytest.approx(ref.statistic, abs=1e-9), method
+
+
+@pytest.mark.parametrize(("b", "c"), [(0, 3), (4, 9), (17, 30), (100, 70)])
+def test_mcnemar_mid_p_is_exact_minus_half_point_mass(b: int, c: int) -> None:
+    champ, chall = _correctness(10, b, c, 10)
+    n, low = b + c, min(b, c)
+    # independent: sum the binomial pmf directly instead of using the cdf
+    tail = sum(sps.binom.pmf(i, n, 0.5) for i in range(low + 1))
+    expected = min(1.0, 2 * (tail - 0.5 * sps.binom.pmf(low, n, 0.5)))
+    assert mcnemar(champ, chall, method="midp").p_value == pytest.approx(expected, abs=1e-12)
+
+
+def test_mcnemar_auto_switches_on_discordant_count() -> None:
+    small = mcnemar(*_correctness(10, 3, 9, 10), exact_below=25, large="chi2_cc")
+    large = mcnemar(*_correctness(10, 13, 29, 10), exact_below=25, large="chi2_cc")
+    assert (small.test, large.test) == ("mcnemar-exact", "mcnemar-chi2-cc")
+    assert mcnemar(*_correctness(10, 13, 29, 10)).test == "mcnemar-midp"
+
+
+def test_mcnemar_no_discordant_pairs_is_p_one() -> None:
+    statistic, p_value, test = mcnemar(*_correctness(40, 0, 0, 20))
+    assert (statistic, p_value, test) == (0.0, 1.0, "mcnemar-exact")
+
+
+def _delong_quadratic(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float]:
+    """DeLong, DeLong & Clarke-Pearson (1988) written out literally: ψ over every (pos, neg) pair."""
+    pos, neg = y == 1, y == 0
+    m, k = int(pos.sum()), int(neg.sum())
+    v10, v01 = [], []
+    for s in (a, b):
+        x, z = s[pos], s[neg]
+        psi = (x[:, None] > z[None, :]).astype(float) + 0.5 * (x[:, None] == z[None, :])
+        v10.append(psi.mean(axis=1))
+        v01.append(psi.mean(axis=0))
+    aucs = [float(v.mean()) for v in v10]
+
+    def cov(u: np.ndarray, w: np.ndarray) -> float:
+        return float(((u - u.mean()) * (w - w.mean())).sum() / (len(u) - 1))
+
+    s10 = [[cov(v10[i], v10[j]) for j in range(2)] for i in range(2)]
+    s01 = [[cov(v01[i], v01[j]) for j in range(2)] for i in range(2)]
+    var = (s10[0][0] + s10[1][1] - 2 * s10[0][1]) / m + (s01[0][0] + s01[1][1] - 2 * s01[0][1]) / k
+    z = (aucs[1] - aucs[0]) / np.sqrt(var)
+    p = 2 * (1 - sps.norm.cdf(abs(z)))
+    return aucs[0], aucs[1], var, p
+
+
+@pytest.mark.parametrize(
+    ("n", "ties", "seed"), [(60, False, 0), (300, False, 1), (500, True, 2), (801, True, 3)]
+)
+def test_delong_equals_quadratic_reference(n: int, ties: bool, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.35).astype(int)
+    a = 0.8 * y + rng.normal(size=n)
+    b = 0.6 * a + 0.5 * y + rng.normal(size=n)
+    if ties:
+        a, b = np.round(a, 1), np.round(b, 1)
+    res = delong(y, a, b)
+    auc_a, auc_b, var, p = _delong_quadratic(y, a, b)
+    assert res.auc_a == pytest.approx(auc_a, abs=1e-12)
+    assert res.auc_b == pytest.approx(auc_b, abs=1e-12)
+    assert res.auc_a == pytest.approx(roc_auc_score(y, a), abs=1e-12)
+    assert res.var == pytest.approx(var, abs=1e-9, rel=1e-9)
+    assert res.p_value == pytest.approx(p, abs=1e-9)
+    half = sps.norm.ppf(0.975) * np.sqrt(var)
+    assert res.ci == pytest.approx((auc_b - auc_a - half, auc_b - auc_a + half), abs=1e-9)
+
+
+def test_delong_identical_scores_is_no_difference() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    s = rng.random(200)
+    res = delong(y, s, s)
+    assert (res.delta, res.p_value, res.ci) == (0.0, 1.0, (0.0, 0.0))
+
+
+def test_delong_needs_both_classes() -> None:
+    with pytest.raises(ValueError, match="at least 2 positives and 2 negatives"):
+        delong(np.ones(10), np.arange(10.0), np.arange(10.0))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_holm_equals_statsmodels(seed: int) -> None:
+    p = np.random.default_rng(seed).random(6) ** 3
+    assert holm(list(p)) == pytest.approx(list(multipletests(p, method="holm")[1]), abs=1e-15)
+
+
+def test_holm_ignores_nan() -> None:
+    out = holm([0.01, float("nan"), 0.04])
+    assert out[0] == pytest.approx(0.02) and np.isnan(out[1]) and out[2] == pytest.approx(0.04)
+
+
+def test_resamples_are_deterministic_and_uniform() -> None:
+    first = np.concatenate(list(resample_counts(1000, 300, seed=3)))
+    again = np.concatenate(list(resample_counts(1000, 300, seed=3)))
+    other = np.concatenate(list(resample_counts(1000, 300, seed=4)))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    assert first.shape == (300, 1000) and (first.sum(axis=1) == 1000).all()
+    # every row is drawn once per resample on average (Poisson(1) margins)
+    assert first.mean() == pytest.approx(1.0) and first.var() == pytest.approx(1.0, abs=0.02)
+    idx = np.concatenate(list(resample_indices(1000, 300, seed=3)))
+    np.testing.assert_array_equal(np.stack([np.bincount(r, minlength=1000) for r in idx]), first)
+
+
+def test_paired_bootstrap_equals_a_sklearn_loop_on_the_same_resamples() -> None:
+    rng = np.random.default_rng(11)
+    n = 400
+    y = rng.integers(0, 2, n)
+    a = np.round(0.7 * y + rng.normal(size=n), 1)
+    b = np.round(0.9 * y + rng.normal(size=n), 1)
+    res = paired_bootstrap(y, a, b, BUILTIN["roc_auc"], n_resamples=300, confidence=0.9, seed=5)
+    deltas = np.array(
+        [
+            roc_auc_score(y[i], b[i]) - roc_auc_score(y[i], a[i])
+            for chunk in resample_indices(n, 300, seed=5)
+            for i in chunk
+        ]
+    )
+    ref = summarise(roc_auc_score(y, b) - roc_auc_score(y, a), deltas, 0.9)
+    assert res.delta == pytest.approx(ref.delta, abs=1e-12)
+    assert (res.ci_low, res.ci_high) == pytest.approx((ref.ci_low, ref.ci_high), abs=1e-12)
+    assert (res.ci_low, res.ci_high) == pytest.approx(tuple(np.quantile(deltas, [0.05, 0.95])), abs=1e-12)
+    expected_p = min(1.0, 2 * min((np.sum(deltas <= 0) + 1) / 301, (np.sum(deltas >= 0) + 1) / 301))
+    assert res.p_value == pytest.approx(expected_p)
+
+
+def test_paired_bootstrap_of_identical_models_is_exactly_zero() -> None:
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 300)
+    p = rng.random(300)
+    res = paired_bootstrap(y, p, p, BUILTIN["roc_auc"], n_resamples=200, seed=0)
+    assert (res.delta, res.ci_low, res.ci_high, res.p_value) == (0.0, 0.0, 0.0, 1.0)
+
+
+def test_bootstrap_reports_undefined_resamples() -> None:
+    y = np.array([1] + [0] * 29)  # one positive: many resamples draw none, AUC undefined there
+    a = np.linspace(0, 1, 30)
+    reps = paired_replicates({"auc": (BUILTIN["roc_auc"], y, a, a[::-1])}, n_resamples=500, seed=0)
+    share = undefined_share(reps["auc"][1])
+    assert 0.2 < share < 0.5  # P(no positive drawn) = (29/30)^30 ≈ 0.36
+    delta, lo, hi, p = paired_bootstrap(y, a, a[::-1], BUILTIN["roc_auc"], n_resamples=500, seed=0)
+    assert np.isfinite([delta, lo, hi, p]).all()  # the undefined resamples are dropped, not propagated
