@@ -38,6 +38,18 @@ def work_dir() -> Path:
     return local_dir()
 
 
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as annotations need it: relative to the workspace (or cwd) when inside it.
+
+    GitHub only links an annotation to a file given relative to the repository root.
+    """
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    try:
+        return Path(path).resolve().relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
 # -- workflow commands -------------------------------------------------------------------------
 
 

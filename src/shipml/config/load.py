@@ -24,6 +24,7 @@ import yaml
 from pydantic import Field, PrivateAttr, ValidationError
 
 from ..errors import ConfigError
+from ..runner import display_path
 from .base import Section
 from .comment import CommentSection
 from .data import DataSection
@@ -51,6 +52,7 @@ class ShipmlConfig(Section):
     comment: CommentSection = Field(default_factory=CommentSection)
 
     _source: Path | None = PrivateAttr(default=None)
+    _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)
 
     @property
     def source(self) -> Path | None:
@@ -61,12 +63,39 @@ class ShipmlConfig(Section):
         """Directory relative paths in the config are resolved against."""
         return self._source.parent if self._source else Path.cwd()
 
+    def line_of(self, *keys: str | int) -> int | None:
+        """Line in shipml.yaml of the deepest existing prefix of ``keys`` (None without a file)."""
+        if self._source is None:
+            return None
+        if self._lines is None:
+            try:
+                self._lines = line_index(self._source.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                self._lines = {}
+        for depth in range(len(keys), 0, -1):
+            if keys[:depth] in self._lines:
+                return self._lines[keys[:depth]]
+        return None
+
+    def where(self, *keys: str | int) -> str:
+        """``shipml.yaml:12: model.params.max_iter``: the prefix of every post-load config error.
+
+        Problems found after validation (an unknown estimator param, a target column
+        missing from the data) are still config mistakes; naming file and line saves
+        the user a search.
+        """
+        dotted = _dotted(keys)
+        if self._source is None:
+            return dotted
+        line = self.line_of(*keys)
+        return f"{display_path(self._source)}{f':{line}' if line else ''}: {dotted}"
+
     def path(self, value: str | os.PathLike[str]) -> Path:
         candidate = Path(value).expanduser()
         return candidate if candidate.is_absolute() else (self.root / candidate)
 
 
-def _line_index(text: str) -> dict[KeyPath, int]:
+def line_index(text: str) -> dict[KeyPath, int]:
     """Map each key path in the YAML document to its 1-based line number."""
     index: dict[KeyPath, int] = {}
 
@@ -151,14 +180,6 @@ def _loc(err: Mapping[str, Any]) -> KeyPath:
     return tuple("validate" if p == "validate_" else p for p in err["loc"])
 
 
-def display_path(path: Path) -> str:
-    """Relative to the working directory when possible: that is what annotations and users expect."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def build_config(
     data: dict[str, Any],
     *,
@@ -188,6 +209,8 @@ def build_config(
             f"{where}: {_dotted(loc)}: {_describe(err)}{suffix}", hint=_fix_hint(err["type"])
         ) from None
     cfg._source = source
+    if lines:
+        cfg._lines = dict(lines)
     return cfg
 
 
@@ -243,7 +266,7 @@ def load_config(
                 hint="see examples/churn/shipml.yaml",
             )
         data = loaded
-        lines = _line_index(text)
+        lines = line_index(text)
         source = source.resolve()
     origin: dict[KeyPath, str] = {}
     for key_path, (name, value) in env_overrides(environ).items():
@@ -255,3 +278,6 @@ def load_config(
         _set_path(data, key_path, value)
         origin[key_path] = f"option --{str(key_path[-1]).replace('_', '-')}"
     return build_config(data, source=source, lines=lines, origin=origin)
+
+
+_line_index = line_index  # kept for modules written before the public name existed

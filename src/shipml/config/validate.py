@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import Section
 
@@ -20,28 +20,52 @@ class ColumnContract(Section):
     min: float | None = None
     max: float | None = None
     required: bool = True
+    severity: Literal["error", "warning"] = Field(
+        default="error", description="error fails the step; warning only reports."
+    )
+
+    @model_validator(mode="after")
+    def _range_ok(self) -> ColumnContract:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
 
 
 class ColumnDrift(Section):
     method: DriftMethod | None = None
-    threshold: float | None = None
+    threshold: float | None = Field(default=None, gt=0)
+    kind: Literal["num", "cat"] | None = Field(
+        default=None, description="Override the inferred kind (num: numeric, cat: categorical)."
+    )
 
 
 class DriftSection(Section):
     enabled: bool = True
     method: DriftMethod = Field(
         default="auto",
-        description="auto: p-value tests (ks/chisquare) up to `effect_size_above_rows`, effect sizes above.",
+        description="auto: p-value tests (ks/chisquare) up to `effect_size_above_rows`, effect sizes "
+        "(wasserstein/jensenshannon) above. A method that does not fit a column's kind is replaced by "
+        "the same family's method for that kind (ks <-> chisquare, wasserstein <-> jensenshannon).",
     )
-    threshold: float | None = Field(default=None, description="Per-method default when unset.")
+    threshold: float | None = Field(default=None, gt=0, description="Per-method default when unset.")
     columns: dict[str, ColumnDrift] = Field(default_factory=dict, description="Per-column method/threshold.")
+    ignore: list[str] = Field(
+        default_factory=list, description="Columns left out of drift (besides data.ignore)."
+    )
+    prediction: str | None = Field(
+        default=None, description="Prediction column, reported as prediction drift."
+    )
     effect_size_above_rows: int = Field(default=1000, ge=1)
     correction: Literal["holm", "bh", "none"] = Field(
         default="holm", description="Multiple-testing correction across columns for p-value methods."
     )
     share_threshold: float = Field(default=0.5, gt=0, le=1, description="Dataset drift when share >= this.")
-    fail_on_drift: bool = True
-    sample_rows: int | None = Field(default=None, ge=100, description="Deterministic sample size for big data.")
+    fail_on_drift: bool = Field(
+        default=True, description="Fail the step on dataset drift (share >= threshold)."
+    )
+    sample_rows: int | None = Field(
+        default=None, ge=100, description="Deterministic sample size for big data."
+    )
     seed: int = 0
 
 
