@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputDataError, require
+from .errors import InputDataError, first_line, require
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +74,7 @@ def read_table(
     except pd.errors.EmptyDataError as exc:
         raise InputDataError(f"{role} file {source} is empty ({exc})", hint="regenerate the file") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise InputDataError(
             f"{role} file {source} cannot be parsed: {first}", hint="check it is valid CSV/Parquet"
         ) from None
@@ -88,6 +88,12 @@ def read_table(
     if frame.empty:
         raise InputDataError(f"{role} file {source} has no rows", hint="point at a non-empty dataset")
     return frame
+
+
+def python_value(value: object) -> object:
+    """numpy scalars as Python values, so messages say ``0``, not ``np.int64(0)``."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:

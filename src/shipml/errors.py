@@ -92,6 +92,12 @@ class MissingExtra(ShipmlError):
         )
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message: errors are reported on one line."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def require(module: str, extra: str) -> None:
     """Fail with :class:`MissingExtra` when an optional dependency is absent.
 

@@ -26,6 +26,8 @@ QUIET_ENV = {
     "DO_NOT_TRACK": "true",
     "MLFLOW_SKIP_PIP_REQUIREMENTS_CHECK": "true",
     "GIT_PYTHON_REFRESH": "quiet",
+    # MLflow's INFO lines ("Creating initial MLflow database tables...") drown our own progress.
+    "MLFLOW_LOGGING_LEVEL": "WARNING",
     # MLflow's own REST retries default to 7 with factor-2 backoff (minutes of silence);
     # we probe first and keep its in-flight retries short.
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..datasets import python_value
 from .inputs import family
 
 if TYPE_CHECKING:
@@ -58,15 +59,10 @@ def _column_items(series: pd.Series) -> list[str]:
         items.append(f"between: {_flow({**bounds, 'severity': 'warning'})}")
     elif fam in ("text", "bool", "number") and 0 < distinct <= MAX_CATEGORIES and distinct < len(values):
         categories = sorted(values.unique().tolist(), key=str)
-        items.append(f"in_set: {_flow([_plain(v) for v in categories])}")
+        items.append(f"in_set: {_flow([python_value(v) for v in categories])}")
     elif fam == "text" and distinct == len(values) and distinct > MAX_CATEGORIES:
         items.append("unique")
     return items
-
-
-def _plain(value: Any) -> Any:
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
 
 
 def starter_suite(frame: pd.DataFrame, *, name: str, source: str) -> tuple[str, int]:

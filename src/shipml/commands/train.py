@@ -1,0 +1,70 @@
+"""``shipml train``: fit the configured model, log it to MLflow with lineage, register a challenger.
+
+Thin on purpose: flags become config overrides, :mod:`shipml.train.trainer` does
+the work, and the result carries the outputs later steps use (``run-id``,
+``model-uri``, ``model-version``, ``registered-model``, ``metrics``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from .. import runner, tracking
+from ..config import load_config
+from ..results import Result, ResultRecorder
+
+HELP = "Train the configured model, log it to MLflow with lineage and register it as the challenger."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tracking-uri",
+        default=None,
+        help="MLflow tracking URI (mlflow.tracking_uri); use MLFLOW_TRACKING_URI if it has credentials.",
+    )
+    parser.add_argument("--experiment", default=None, help="MLflow experiment (mlflow.experiment).")
+    parser.add_argument(
+        "--registered-model", default=None, help="Registered model name (mlflow.registered_model)."
+    )
+    parser.add_argument(
+        "--challenger-alias", default=None, help="Alias set on the new version (mlflow.challenger_alias)."
+    )
+    parser.add_argument("--target", default=None, help="Label column (data.target).")
+    parser.add_argument("--seed", default=None, help="Split/CV seed (model.split.seed).")
+
+
+def run(args: argparse.Namespace) -> Result:
+    recorder = ResultRecorder("train")
+    cfg = load_config(
+        args.config,
+        overrides={
+            ("mlflow", "tracking_uri"): args.tracking_uri,
+            ("mlflow", "experiment"): args.experiment,
+            ("mlflow", "registered_model"): args.registered_model,
+            ("mlflow", "challenger_alias"): args.challenger_alias,
+            ("data", "target"): args.target,
+            ("model", "split", "seed"): args.seed,
+        },
+        require_file=True,
+    )
+    uri = tracking.tracking_uri(cfg)
+    if "@" in uri:
+        runner.mask(uri)  # a URI with user:password must never reach the log
+    from ..train import report
+    from ..train.trainer import train
+
+    details = train(cfg).details
+    return recorder.finish(
+        "passed",
+        summary=report.summary(details),
+        summary_md=report.markdown(details),
+        details=details.model_dump(mode="json"),
+        outputs={
+            "run-id": details.run_id,
+            "model-uri": details.model_uri,
+            "model-version": details.model_version,
+            "registered-model": details.registered_model,
+            "metrics": json.dumps(details.metrics.model_dump(exclude_none=True), sort_keys=True),
+        },
+    )
