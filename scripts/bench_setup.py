@@ -44,8 +44,12 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 def uv_install(extra: str, cache: Path, work: Path) -> float:
     venv = work / f"venv-{extra}-{time.monotonic_ns()}"
     env = {"UV_CACHE_DIR": str(cache), "UV_PYTHON_DOWNLOADS": "never"}
-    subprocess.run([uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True, env={**os.environ, **env})
-    elapsed = timed([uv(), "pip", "install", "-q", "--python", str(venv / "bin" / "python"), spec(extra)], env)
+    subprocess.run(
+        [uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True, env={**os.environ, **env}
+    )
+    elapsed = timed(
+        [uv(), "pip", "install", "-q", "--python", str(venv / "bin" / "python"), spec(extra)], env
+    )
     shutil.rmtree(venv)
     return elapsed
 
@@ -70,7 +74,9 @@ def startup(runs: int) -> tuple[float, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--extras", default=",".join(EXTRAS))
     parser.add_argument("--pip", default="comment", help="Extras also installed with pip for the ratio.")
     parser.add_argument("--runs", type=int, default=5)
@@ -89,8 +95,10 @@ def main() -> int:
                 pip_text, ratio = f"{pip_cold:.1f}", f"{pip_cold / cold:.1f}x"
             print(f"{extra:<10} {cold:>10.1f} {warm:>10.1f} {pip_text:>11} {ratio:>12}", flush=True)
     help_s, python_s = startup(args.runs)
-    print(f"shipml --help: {help_s * 1000:.0f} ms (bare python start: {python_s * 1000:.0f} ms, "
-          f"ratio {help_s / python_s:.1f}x)")
+    print(
+        f"shipml --help: {help_s * 1000:.0f} ms (bare python start: {python_s * 1000:.0f} ms, "
+        f"ratio {help_s / python_s:.1f}x)"
+    )
     return 0
 
 

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_doctor_reaches_real_mlflow_server(mlflow_server: str, tmp_path: Path) -> None:
-    run = run_shipml("doctor", "--require", "mlflow", cwd=tmp_path, env={"MLFLOW_TRACKING_URI": mlflow_server})
+    run = run_shipml(
+        "doctor", "--require", "mlflow", cwd=tmp_path, env={"MLFLOW_TRACKING_URI": mlflow_server}
+    )
     assert run.code == ExitCode.OK, run.output
     assert f"{mlflow_server} answers /health" in run.stdout
 

@@ -15,8 +15,8 @@ def test_version_and_help_are_fast_and_light() -> None:
     code = (
         "import sys, time; t=time.perf_counter(); from shipml.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('mlflow', 'pandas', 'numpy', 'great_expectations', 'evidently', 'sklearn', 'github')"
-        " if m in sys.modules]\n"
+        "names = ('mlflow', 'pandas', 'numpy', 'great_expectations', 'evidently', 'sklearn', 'github')\n"
+        "heavy = [m for m in names if m in sys.modules]\n"
         "print(heavy, time.perf_counter() - t, file=sys.stderr)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -53,6 +53,8 @@ def test_error_result_is_recorded_and_debug_shows_traceback(tmp_path: Path) -> N
 
 
 def test_unreachable_required_service_is_exit_3(tmp_path: Path) -> None:
-    run = run_shipml("doctor", "--require", "mlflow", cwd=tmp_path, env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9"})
+    run = run_shipml(
+        "doctor", "--require", "mlflow", cwd=tmp_path, env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9"}
+    )
     assert run.code == ExitCode.INFRASTRUCTURE
     assert "MLflow tracking server http://127.0.0.1:9 is unreachable" in run.stderr

@@ -55,7 +55,9 @@ def test_outputs_single_and_multiline_with_random_delimiter(actions_env: Path) -
     assert re.search(r"^report<<ghadelimiter_[0-9a-f-]{36}$", text, re.M)
 
 
-def test_annotations_escape_properties_and_data(actions_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_annotations_escape_properties_and_data(
+    actions_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     runner.error("bad: 50%\nsecond line", file="suites/a,b.yaml", line=7, title="shipml validate")
     out = capsys.readouterr().out
     assert out == "::error file=suites/a%2Cb.yaml,line=7,title=shipml validate::bad: 50%25%0Asecond line\n"
@@ -84,7 +86,11 @@ def test_outside_actions_outputs_and_summary_go_to_local_files(tmp_path: Path) -
 def test_run_context_from_pull_request_event(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     event = {
         "number": 42,
-        "pull_request": {"number": 42, "base": {"sha": "b" * 40}, "head": {"sha": "h" * 40, "ref": "feature"}},
+        "pull_request": {
+            "number": 42,
+            "base": {"sha": "b" * 40},
+            "head": {"sha": "h" * 40, "ref": "feature"},
+        },
         "repository": {"full_name": "acme/models"},
     }
     (tmp_path / "event.json").write_text(json.dumps(event))
