@@ -22,6 +22,20 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import services  # noqa: E402  (scripts/services.py)
 
+PYCACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "shipml-test-pycache"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Cache bytecode for every subprocess (CLI runs, the MLflow server, act jobs).
+
+    Some sandboxes set PYTHONDONTWRITEBYTECODE, which makes each CLI subprocess
+    recompile MLflow, pandas and scikit-learn from source (~10 s); a runner writes
+    bytecode on first use, so this measures what users see. The cache lives outside
+    the tree and the venv.
+    """
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
+
 
 @pytest.fixture(autouse=True)
 def _isolated_runner_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

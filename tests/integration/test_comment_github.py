@@ -37,18 +37,6 @@ def fake() -> Iterator[FakeGitHub]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def _pycache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pycache")
-
-
-@pytest.fixture(autouse=True)
-def _bytecode_cache(monkeypatch: pytest.MonkeyPatch, _pycache: Path) -> None:
-    """This sandbox sets PYTHONDONTWRITEBYTECODE; cache bytecode outside the tree so each CLI run is fast."""
-    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(_pycache))
-
-
 def comment(
     fake: FakeGitHub, *args: str, token: str | None = TOKEN, env: dict[str, str] | None = None
 ) -> CliRun:

@@ -86,9 +86,7 @@ def _best_of(runs: int, *args: str, env: dict[str, str]) -> tuple[float, float]:
 
 
 def test_starts_in_under_a_second(tmp_path: Path, fake: FakeGitHub) -> None:
-    # This sandbox sets PYTHONDONTWRITEBYTECODE, so every import would compile from source; a runner
-    # writes bytecode on first use. Cache it outside the tree to measure what users see.
-    env = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache")}
+    env: dict[str, str] = {}  # bytecode is cached for all subprocesses by tests/conftest.py
     best_help, _ = _best_of(3, "comment", "--help", env=env)
     render = ("comment", "--results", str(FIXTURES / "fail"), "--output", str(tmp_path / "r.md"))
     best_render, median_render = _best_of(3, *render, env=env)

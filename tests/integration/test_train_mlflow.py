@@ -22,7 +22,7 @@ from shipml.config import load_config
 from shipml.errors import ExitCode
 from shipml.train.trainer import TrainOutcome, train
 from tests.conftest import run_shipml
-from tests.unit.test_train_project import FAST_CLI_ENV, example_rows, make_project
+from tests.unit.test_train_project import example_rows, make_project
 
 pytestmark = pytest.mark.integration
 
@@ -234,7 +234,7 @@ def test_alias_moves_only_on_success_and_failed_cli_run_is_marked(tmp_path: Path
     bad = make_project(
         tmp_path / "bad", data=frame, config={"model": {"preprocessing": {"numeric_impute": "none"}}}
     )
-    failed = run_shipml("train", "--config", str(bad), env=FAST_CLI_ENV)
+    failed = run_shipml("train", "--config", str(bad))
     assert failed.code == ExitCode.BAD_INPUT, failed.output
     assert "Traceback" not in failed.output
     errors = [line for line in failed.stderr.splitlines() if line.startswith("shipml train: error:")]
@@ -254,7 +254,6 @@ def test_demo_trains_the_bundled_example(example_project: Path, tmp_path: Path) 
         str(example_project / "shipml.yaml"),
         "--result-file",
         str(result_file),
-        env=FAST_CLI_ENV,
     )
     assert run.code == ExitCode.OK, run.output
     assert "Traceback" not in run.output and "INFO mlflow" not in run.output

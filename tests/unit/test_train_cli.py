@@ -16,14 +16,14 @@ import pytest
 
 from shipml.errors import ExitCode
 from tests.conftest import CliRun, run_shipml
-from tests.unit.test_train_project import FAST_CLI_ENV, example_rows, make_project
+from tests.unit.test_train_project import example_rows, make_project
 
 
 def train_cli(
     tmp_path: Path, *args: str, config: dict[str, Any] | None = None, data: pd.DataFrame | None = None
 ) -> CliRun:
     path = make_project(tmp_path, config=config, data=data)
-    return run_shipml("train", "--config", str(path), *args, cwd=tmp_path, env=FAST_CLI_ENV)
+    return run_shipml("train", "--config", str(path), *args, cwd=tmp_path)
 
 
 def assert_one_line_error(run: CliRun, code: int, *fragments: str) -> str:
@@ -122,5 +122,5 @@ def test_unreachable_tracking_server_exits_3_after_retries(tmp_path: Path) -> No
 
 
 def test_missing_config_is_exit_2(tmp_path: Path) -> None:
-    run = run_shipml("train", cwd=tmp_path, env=FAST_CLI_ENV)
+    run = run_shipml("train", cwd=tmp_path)
     assert_one_line_error(run, ExitCode.BAD_INPUT, "no shipml.yaml in")

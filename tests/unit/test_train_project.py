@@ -22,7 +22,6 @@ from tests.conftest import EXAMPLE
 # Speed-ups for subprocesses only: the venv here is installed without bytecode, so every
 # `shipml` subprocess recompiles sklearn/pandas/mlflow from source; a private pycache makes
 # that a one-time cost per session. Behaviour is unchanged.
-FAST_CLI_ENV = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": "/tmp/shipml-test-pycache"}
 
 BASE_CONFIG: dict[str, Any] = {
     "project": "churn-test",

@@ -5,8 +5,16 @@ listed here only once its capability works end to end.
 """
 
 REGISTRY: dict[str, tuple[str, str]] = {
+    "validate": (
+        "shipml.commands.validate",
+        "Validate data against expectation suites and measure drift from the reference.",
+    ),
     "train": ("shipml.commands.train", "Train, log to MLflow with lineage, register as challenger."),
-    "validate": ("shipml.commands.validate", "Validate data against expectation suites and measure drift from the reference."),
+    "gate": ("shipml.commands.gate", "Compare challenger and champion on the same rows, paired statistics."),
+    "promote": (
+        "shipml.commands.promote",
+        "Promote a gated challenger to champion, or --rollback to the previous one.",
+    ),
+    "comment": ("shipml.commands.comment", "Post the results as one sticky PR comment, job summary or file."),
     "doctor": ("shipml.commands.doctor", "Check Python, installed extras and reachability of services."),
-    "comment": ("shipml.commands.comment", "Post the results as one sticky PR comment, job summary and/or markdown file."),
 }

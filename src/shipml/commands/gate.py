@@ -1,0 +1,104 @@
+"""``shipml gate``: should the challenger replace the champion? Paired statistics on the same rows.
+
+Thin: flags become config overrides and :func:`shipml.gate.run.run_gate` does the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..config import load_config
+from ..results import Result, ResultRecorder
+
+HELP = "Compare challenger and champion on the same rows with paired statistics; pass, fail or inconclusive."
+
+DESCRIPTION = """\
+Score the champion (default models:/<registered_model>@champion) and the challenger
+(default @challenger) on the same held-out rows (data.evaluation, --evaluation, or the
+shipml/evaluation.csv the training run logged), judge the gate: rules of shipml.yaml with
+paired statistics (bootstrap, McNemar, DeLong), slices and latency/size budgets.
+
+Verdict -> exit code: passed 0, failed 1, inconclusive 0 (4 with --fail-on-inconclusive).
+No champion yet: the challenger is judged on absolute rules only (first model).
+The verdict and the champion version the gate compared against are recorded as
+shipml.gate.* tags on the challenger version (unless --no-record); `shipml promote`
+reads them, or this command's result file (--gate-result).
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "--champion", default="", help="models:/NAME@ALIAS, models:/NAME/N, runs:/ID/model or a path."
+    )
+    parser.add_argument(
+        "--challenger", default="", help="Same forms as --champion (default: the challenger alias)."
+    )
+    parser.add_argument("--evaluation", default="", help="Evaluation set path (overrides data.evaluation).")
+    parser.add_argument("--primary-metric", default="", help="Overrides gate.primary_metric.")
+    parser.add_argument("--confidence", default="", help="Overrides gate.confidence (e.g. 0.95).")
+    parser.add_argument("--seed", default="", help="Overrides gate.seed.")
+    parser.add_argument("--bootstrap-resamples", default="", help="Overrides gate.bootstrap_resamples.")
+    parser.add_argument(
+        "--fail-on-inconclusive",
+        nargs="?",
+        const="true",
+        default="",
+        help="Exit 4 on an inconclusive verdict (true/false; overrides gate.fail_on_inconclusive).",
+    )
+    parser.add_argument("--registered-model", default="", help="Overrides mlflow.registered_model.")
+    parser.add_argument("--tracking-uri", default="", help="Overrides mlflow.tracking_uri.")
+    parser.add_argument(
+        "--allow-feature-changes",
+        action="store_true",
+        help="Compare models with different feature sets (each scored on its own columns of the same rows).",
+    )
+    parser.add_argument(
+        "--no-record", action="store_true", help="Do not write shipml.gate.* tags on the version."
+    )
+    parser.add_argument("--no-budgets", action="store_true", help="Skip latency/size measurement.")
+
+
+def run(args: argparse.Namespace) -> Result:
+    recorder = ResultRecorder("gate")
+    cfg = load_config(
+        args.config,
+        overrides={
+            ("gate", "primary_metric"): args.primary_metric,
+            ("gate", "confidence"): args.confidence,
+            ("gate", "seed"): args.seed,
+            ("gate", "bootstrap_resamples"): args.bootstrap_resamples,
+            ("gate", "fail_on_inconclusive"): args.fail_on_inconclusive,
+            ("mlflow", "registered_model"): args.registered_model,
+            ("mlflow", "tracking_uri"): args.tracking_uri,
+        },
+    )
+    from ..gate.report import render
+    from ..gate.run import GateOptions, run_gate
+    from ..promote.registry import mlflow_errors
+
+    options = GateOptions(
+        champion=args.champion or None,
+        challenger=args.challenger or None,
+        evaluation=args.evaluation or None,
+        allow_feature_changes=bool(args.allow_feature_changes),
+        record=not args.no_record,
+        budgets=not args.no_budgets,
+    )
+    with mlflow_errors(f"the gate of '{cfg.mlflow.registered_model}'"):
+        details, summary = run_gate(cfg, options)
+    delta = details.primary_metric_delta
+    return recorder.finish(
+        details.verdict,
+        summary=summary,
+        summary_md=render(details),
+        details=details.model_dump(mode="json"),
+        outputs={
+            "verdict": details.verdict,
+            "primary-metric-delta": "" if delta is None else f"{delta:.6g}",
+            "fail-on-inconclusive": cfg.gate.fail_on_inconclusive,
+            "champion-version": (details.champion.version or "") if details.champion else "",
+            "challenger-version": details.challenger.version or "",
+        },
+    )

@@ -1,0 +1,128 @@
+"""``shipml promote``: move ``champion`` to a version that passed the gate, or ``--rollback``.
+
+Thin by design: the safety rules (passed gate, unchanged champion, crash-safe
+ordering, the registry lock) live in :mod:`shipml.promote`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..config import load_config
+from ..errors import InputDataError, UsageError
+from ..results import Result, ResultRecorder
+
+HELP = "Promote a gated challenger to champion (or --rollback to the previous champion)."
+
+DESCRIPTION = """\
+Promote a registered model version that passed `shipml gate` to the champion alias,
+keeping the replaced champion under the previous-champion alias.
+
+Where the gate decision comes from:
+  --gate-result FILE  the JSON result written by `shipml gate` (exact decision of that run;
+                      the version promoted is the challenger it judged);
+  otherwise           the shipml.gate.* tags the latest gate wrote on the version
+                      (--version N, default: the version under the challenger alias).
+Promotion is refused (exit 1) unless the verdict is `passed` and the champion alias still
+points at the version the gate compared against (shipml.gate.champion_version); re-run the
+gate if the champion moved. Who/what/when/why is recorded as shipml.promotion.* version tags.
+Re-running after a crash (or after success) converges; --rollback restores previous-champion.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "--gate-result", default="", help="Gate result JSON to act on (default: version tags)."
+    )
+    parser.add_argument(
+        "--version", default="", help="Registered model version to promote (default: see above)."
+    )
+    parser.add_argument(
+        "--rollback", action="store_true", help="Restore the previous-champion version instead."
+    )
+    parser.add_argument(
+        "--reason", default="", help="Why, recorded on the version (default: the gate summary)."
+    )
+    parser.add_argument("--registered-model", default="", help="Overrides mlflow.registered_model.")
+    parser.add_argument("--tracking-uri", default="", help="Overrides mlflow.tracking_uri.")
+
+
+def run(args: argparse.Namespace) -> Result:
+    recorder = ResultRecorder("promote")
+    cfg = load_config(
+        args.config,
+        overrides={
+            ("mlflow", "registered_model"): args.registered_model,
+            ("mlflow", "tracking_uri"): args.tracking_uri,
+        },
+    )
+    rollback = bool(args.rollback)
+    if rollback and (args.gate_result or args.version):
+        raise UsageError("--rollback takes no --gate-result or --version", hint="drop them to roll back")
+
+    from .. import tracking
+    from ..promote import decision as gate_decision
+    from ..promote.promotion import Aliases, promote
+    from ..promote.promotion import rollback as do_rollback
+    from ..promote.registry import alias_version, mlflow_errors, version_tags
+
+    aliases = Aliases(cfg.mlflow.champion_alias, cfg.mlflow.previous_alias)
+    model = cfg.mlflow.registered_model
+    explicit_model = "registered_model" in cfg.mlflow.model_fields_set
+    decision = None
+    if args.gate_result:
+        decision = gate_decision.from_result_file(args.gate_result)
+        if explicit_model and decision.registered_model != model:
+            raise InputDataError(
+                f"the gate result {args.gate_result} is about '{decision.registered_model}' but "
+                f"mlflow.registered_model is '{model}'",
+                hint="pass the gate result of this model, or fix mlflow.registered_model",
+            )
+        if args.version and str(args.version) != decision.version:
+            raise UsageError(
+                f"--version {args.version} differs from the version the gate judged ({decision.version})",
+                hint="drop --version to promote the gated version",
+            )
+        model = decision.registered_model
+
+    client = tracking.connect(cfg, extra="gate")
+    with mlflow_errors(f"the promotion of '{model}'"):
+        if rollback:
+            details = do_rollback(client, model, aliases, reason=args.reason or None)
+        else:
+            if decision is None:
+                version = (
+                    str(args.version)
+                    if args.version
+                    else alias_version(client, model, cfg.mlflow.challenger_alias)
+                )
+                if version is None:
+                    raise InputDataError(
+                        f"registered model '{model}' has no '{cfg.mlflow.challenger_alias}' alias to promote",
+                        hint="pass --version N or --gate-result FILE",
+                    )
+                decision = gate_decision.from_version_tags(
+                    model, version, version_tags(client, model, version)
+                )
+            details = promote(client, decision, aliases, reason=args.reason or None)
+
+    summary = f"{details.registered_model}: {details.message}"
+    md = (
+        f"### shipml promote: {details.action.replace('_', ' ')}\n\n"
+        f"**{details.registered_model}** — {details.message}"
+        + (f" (previous: version {details.previous_version})" if details.previous_version else "")
+        + "\n"
+    )
+    return recorder.finish(
+        "passed",
+        summary=summary,
+        summary_md=md,
+        details=details.model_dump(mode="json"),
+        outputs={
+            "action": details.action,
+            "champion-version": details.champion_version or "",
+            "previous-version": details.previous_version or "",
+        },
+    )

@@ -1,0 +1,164 @@
+"""Serving-cost budgets: latency and size of the challenger relative to the champion.
+
+Latency only means something relative to the same machine and the same moment,
+so both models are timed in one run, call by call interleaved (A, B, then B,
+A, ...) on the same rows, single rows and batches alike, within a wall-clock
+cap; the report gives the ratio. Whether
+the timings differ is also tested (two-sided Mann-Whitney on the per-call times),
+so a difference inside timer noise is not painted red.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import runner
+from .decision import MetricOutcome, judge_budget
+from .models import LoadedModel
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..config.gate import BudgetSection
+    from .metrics import Task
+
+TIME_CAP_S = 20.0  # wall-clock cap of the whole measurement (both models, rows and batches)
+BATCH_SHARE = 0.4  # of the cap, for batches (timed first)
+BATCH_CALLS = 5  # batch calls per model per repeat
+
+
+@dataclass
+class Timings:
+    """Per-call wall times in milliseconds."""
+
+    row: np.ndarray[Any, np.dtype[np.float64]]
+    batch: np.ndarray[Any, np.dtype[np.float64]]
+
+
+def _method(model: LoadedModel, task: Task) -> Any:
+    if task == "classification" and hasattr(model.model, "predict_proba"):
+        return model.model.predict_proba
+    return model.model.predict
+
+
+def _time(call: Any, frame: pd.DataFrame) -> float:
+    start = time.perf_counter_ns()
+    call(frame)
+    return (time.perf_counter_ns() - start) / 1e6
+
+
+def _interleaved(
+    calls: list[Any], inputs: list[list[pd.DataFrame]], rounds: int, deadline: float
+) -> list[list[float]]:
+    """Time input ``i`` on every model back to back (alternating who goes first), until done or the deadline.
+
+    Interleaving call by call means a slow phase of the machine (another job, a
+    CPU frequency change) hits both models alike, and stopping at the deadline
+    always leaves both with the same number of timings.
+    """
+    times: list[list[float]] = [[] for _ in calls]
+    order = list(range(len(calls)))
+    for _ in range(rounds):
+        for i in range(len(inputs[0])):
+            order.reverse()
+            for m in order:
+                times[m].append(_time(calls[m], inputs[m][i]))
+            if time.monotonic() > deadline:
+                return times
+    return times
+
+
+def measure_latency(
+    models: list[LoadedModel], frames: list[pd.DataFrame], task: Task, cfg: BudgetSection
+) -> list[Timings]:
+    """Time every model on the same single rows and batches, within :data:`TIME_CAP_S`."""
+    n = len(frames[0])
+    batch_idx = np.resize(np.arange(n), cfg.batch_size)
+    rows = [[f.iloc[[i]] for i in range(min(cfg.latency_rows, n))] for f in frames]
+    batches = [[f.iloc[batch_idx]] * BATCH_CALLS for f in frames]
+    calls = [_method(m, task) for m in models]
+    for call, frame_rows, frame_batch in zip(calls, rows, batches, strict=True):
+        call(frame_rows[0])  # warm-up: lazy imports and caches are not the model's serving cost
+        call(frame_batch[0])
+    start = time.monotonic()
+    enabled = gc.isenabled()
+    gc.disable()  # a collection landing in one model's call would be charged to that model
+    try:
+        batch_times = _interleaved(calls, batches, cfg.repeats, start + TIME_CAP_S * BATCH_SHARE)
+        row_times = _interleaved(calls, rows, cfg.repeats, start + TIME_CAP_S)
+    finally:
+        if enabled:
+            gc.enable()
+    wanted_rows, wanted_batches = len(rows[0]) * cfg.repeats, BATCH_CALLS * cfg.repeats
+    if len(row_times[0]) < wanted_rows or len(batch_times[0]) < wanted_batches:
+        runner.notice(
+            f"latency: {len(row_times[0])} of {wanted_rows} single-row and {len(batch_times[0])} of "
+            f"{wanted_batches} batch calls timed per model ({TIME_CAP_S:.0f}s cap)"
+        )
+    return [Timings(np.asarray(r), np.asarray(b)) for r, b in zip(row_times, batch_times, strict=True)]
+
+
+def _differ_p(champion: np.ndarray[Any, Any], challenger: np.ndarray[Any, Any]) -> float:
+    """Two-sided: a significantly faster challenger is news too."""
+    from scipy.stats import mannwhitneyu
+
+    return float(mannwhitneyu(challenger, champion, alternative="two-sided").pvalue)
+
+
+def evaluate_budgets(
+    champion: LoadedModel | None,
+    challenger: LoadedModel,
+    frames: tuple[pd.DataFrame | None, pd.DataFrame],
+    task: Task,
+    cfg: BudgetSection,
+    confidence: float,
+) -> list[MetricOutcome]:
+    """Latency (p50/p95 per row and per batch) and serialized size as gate outcomes."""
+    models = [m for m in (champion, challenger) if m is not None]
+    inputs = [
+        f for f, m in zip(frames, (champion, challenger), strict=True) if m is not None and f is not None
+    ]
+    timings = measure_latency(models, inputs, task, cfg)
+    old = timings[0] if champion is not None else None
+    new = timings[-1]
+    alpha = 1 - confidence
+    out = []
+    for unit, attr in (("per_row", "row"), (f"per_batch_{cfg.batch_size}", "batch")):
+        a = getattr(old, attr) if old is not None else None
+        b = getattr(new, attr)
+        p = _differ_p(a, b) if a is not None else None
+        for q, limit in ((50, cfg.latency_p50_ratio), (95, cfg.latency_p95_ratio)):
+            judged = judge_budget(
+                f"latency_p{q}_ms_{unit}",
+                float(np.percentile(a, q)) if a is not None else None,
+                float(np.percentile(b, q)),
+                max_ratio=limit if attr == "row" else None,
+                unit=" ms",
+            )
+            update: dict[str, Any] = {"reason": f"{judged.reason} ({len(b)} timed calls per model)"}
+            if p is not None:  # timings are noisy: colour a difference only if significant
+                update |= {
+                    "p_value": p,
+                    "test": "mann-whitney",
+                    "confidence": confidence,
+                    "significant": p < alpha,
+                }
+            judged = judged.model_copy(update=update)
+            out.append(judged)
+    size_old = champion.size_bytes / 1e6 if champion is not None else None
+    out.append(
+        judge_budget(
+            "model_size_mb",
+            size_old,
+            challenger.size_bytes / 1e6,
+            max_ratio=cfg.size_ratio,
+            max_value=cfg.max_size_mb,
+            unit=" MB",
+        ).model_copy(update={"significant": size_old is not None and size_old != challenger.size_bytes / 1e6})
+    )
+    return out

@@ -1,0 +1,208 @@
+"""``shipml gate`` end to end: resolve, load, score once, decide, measure, record.
+
+The order matters for trust: both models are pinned to versions before anything
+is downloaded, every input problem is reported before any statistic is
+computed, and what the gate saw (the champion version) is written onto the
+challenger version so promotion can refuse if the champion has moved since.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import runner
+from ..errors import InputDataError, first_line
+from ..progress import stage
+from ..promote import decision as gate_decision
+from .budgets import evaluate_budgets
+from .decision import MetricOutcome, evaluate, verdict
+from .metrics import Predictions, default_primary_metric, get_metric, metric_input
+from .models import LoadedModel, ModelRef, compare_features, load, resolve
+from .report import EvaluationInfo, GateDetails, ModelInfo
+from .scoring import (
+    Scored,
+    evaluation_path,
+    feature_columns,
+    load_evaluation,
+    resolve_target,
+    resolve_task,
+    score,
+)
+from .slices import evaluate_slices
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+    from ..config import ShipmlConfig
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    champion: str | None = None
+    challenger: str | None = None
+    evaluation: str | None = None
+    allow_feature_changes: bool = False
+    record: bool = True
+    budgets: bool = True
+
+
+def _info(ref: ModelRef) -> ModelInfo:
+    return ModelInfo(
+        uri=ref.uri, version=ref.version, run_id=ref.run_id, registered_model=ref.registered_model
+    )
+
+
+def _encoded(p: Predictions, classes: np.ndarray[Any, Any] | None) -> np.ndarray[Any, Any] | None:
+    if p.labels is None or classes is None:
+        return None
+    index = {c: i for i, c in enumerate(classes.tolist())}
+    return np.fromiter((index[v] for v in np.asarray(p.labels).tolist()), dtype=np.intp, count=len(p.labels))
+
+
+def primary_delta(
+    scored: Scored, outcomes: list[MetricOutcome], primary: str, cfg: ShipmlConfig
+) -> float | None:
+    """The primary metric's Δ: from its rule when it has one, else the point difference."""
+    for o in outcomes:
+        if o.slice is None and o.metric == primary:
+            return o.delta
+    if scored.champion is None:
+        return None
+    classes = scored.challenger.classes
+    spec = get_metric(primary, scored.task, None if classes is None else len(classes), search_path=cfg.root)
+    if classes is not None and spec.vectorised:
+        index = {c: i for i, c in enumerate(classes.tolist())}
+        y: np.ndarray[Any, Any] = np.fromiter((index[v] for v in scored.y_true.tolist()), dtype=np.intp)
+    else:
+        y = scored.y_true
+    values = [
+        spec.value(y, metric_input(spec, p, _encoded(p, classes) if spec.vectorised else p.labels))
+        for p in (scored.champion, scored.challenger)
+    ]
+    delta = values[1] - values[0]
+    return delta if np.isfinite(delta) else None
+
+
+def _record(
+    client: MlflowClient, challenger: ModelRef, details: GateDetails, summary: str
+) -> dict[str, str] | None:
+    if not (challenger.registered_model and challenger.version):
+        return None
+    ctx = runner.run_context()
+    tags = gate_decision.gate_tags(
+        verdict=details.verdict,
+        champion_version=details.champion.version if details.champion else None,
+        primary_metric=details.primary_metric,
+        primary_delta=details.primary_metric_delta,
+        summary=summary,
+        run_url=ctx.run_url,
+        commit=ctx.commit,
+    )
+    try:
+        gate_decision.record_gate_decision(client, challenger.registered_model, challenger.version, tags)
+    except Exception as exc:  # the verdict stands; only `promote` without --gate-result loses its input
+        runner.warning(
+            f"could not record the gate decision on {challenger.registered_model} v{challenger.version}: "
+            f"{first_line(exc)}; "
+            "promote with --gate-result instead"
+        )
+        return None
+    return tags
+
+
+def _frames(
+    scored: Scored, models: tuple[LoadedModel | None, LoadedModel], target: str, ignore: list[str]
+) -> Any:
+    return tuple(
+        None if m is None else scored.frame[feature_columns(m, scored.frame, target, ignore)] for m in models
+    )
+
+
+def run_gate(cfg: ShipmlConfig, opts: GateOptions) -> tuple[GateDetails, str]:
+    """Decide; return the result details and the one-line summary recorded with them."""
+    from .. import tracking
+    from .report import summary_line
+
+    client = tracking.connect(cfg, extra="gate")
+    with stage("Resolving champion and challenger"):
+        challenger_ref = resolve(client, cfg, "challenger", opts.challenger)
+        assert challenger_ref is not None
+        champion_ref = resolve(client, cfg, "champion", opts.champion)
+    if champion_ref is not None and champion_ref.pinned_uri == challenger_ref.pinned_uri:
+        runner.warning(f"the challenger and the champion are the same model ({challenger_ref.pinned_uri})")
+    with tempfile.TemporaryDirectory(prefix="shipml-gate-") as tmp:
+        scratch = Path(tmp)
+        with stage("Loading models"):
+            challenger = load(challenger_ref, scratch)
+            champion = load(champion_ref, scratch) if champion_ref is not None else None
+        if champion is not None:
+            diffs = compare_features(champion, challenger)
+            if diffs and not opts.allow_feature_changes:
+                raise InputDataError(
+                    f"champion and challenger use different feature sets: {'; '.join(diffs)}",
+                    hint="retrain on the champion's features, or pass --allow-feature-changes to score each "
+                    "model on its own columns of the same rows",
+                )
+            if diffs:
+                runner.warning(
+                    f"feature sets differ ({'; '.join(diffs)}); each model scored on its own columns"
+                )
+        task = resolve_task(cfg, challenger)
+        target = resolve_target(cfg, challenger, champion)
+        with stage("Reading the evaluation set"):
+            path, source = evaluation_path(client, cfg, challenger_ref, opts.evaluation, scratch)
+            evaluation = load_evaluation(path, source, target)
+        with stage(f"Scoring both models on {len(evaluation.frame):,} rows"):
+            scored = score(evaluation, task, champion, challenger, cfg.data.ignore)
+        classes = scored.challenger.classes
+        n_classes = None if classes is None else len(classes)
+        primary = cfg.gate.primary_metric or default_primary_metric(task, n_classes)
+        # a primary metric that does not fit the task is a config error, even without a rule on it
+        get_metric(primary, task, n_classes, search_path=cfg.root)
+        with stage("Paired statistics"):
+            metrics = evaluate(
+                scored.y_true,
+                scored.champion,
+                scored.challenger,
+                cfg.gate.rules,
+                cfg.gate,
+                task,
+                search_path=cfg.root,
+            )
+            metrics += evaluate_slices(scored, cfg.gate, search_path=cfg.root)
+        budgets: list[MetricOutcome] = []
+        if opts.budgets:
+            with stage("Timing both models (latency) and sizing them"):
+                budgets = evaluate_budgets(
+                    champion,
+                    challenger,
+                    _frames(scored, (champion, challenger), target, cfg.data.ignore),
+                    task,
+                    cfg.gate.budgets,
+                    cfg.gate.confidence,
+                )
+    status, reasons = verdict(metrics + [b for b in budgets if b.rule != "report only"])
+    details = GateDetails(
+        verdict=status,
+        first_model=champion_ref is None,
+        primary_metric=primary,
+        primary_metric_delta=primary_delta(scored, metrics, primary, cfg),
+        n_rows=len(scored.y_true),
+        champion=_info(champion_ref) if champion_ref is not None else None,
+        challenger=_info(challenger_ref),
+        metrics=metrics,
+        budgets=budgets,
+        reasons=reasons,
+        evaluation=EvaluationInfo(
+            source=evaluation.source, sha256=evaluation.sha256, target=target, task=task
+        ),
+    )
+    summary = f"{status}: {summary_line(details)}"
+    if opts.record:
+        details.recorded_tags = _record(client, challenger_ref, details, summary)
+    return details, summary_line(details)
