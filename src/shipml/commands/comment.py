@@ -42,7 +42,8 @@ Pull requests from forks (the fork-safe two-workflow pattern):
   A fork's pull_request run gets a read-only token and cannot comment (exit 3). Split it:
   1. `on: pull_request` runs the pipeline (no secrets, read-only token), writes the PR
      number next to the results and uploads them:
-       echo "${{ github.event.pull_request.number }}" > "$RUNNER_TEMP/shipml/results/pr-number"
+       env: PR_NUMBER: ${{ github.event.pull_request.number }}   (never ${{ }} inside run:)
+       run: printf '%s' "$PR_NUMBER" > "$RUNNER_TEMP/shipml/results/pr-number"
        actions/upload-artifact  path: ${{ runner.temp }}/shipml/results  name: shipml-results
   2. `on: workflow_run` (workflows: [that one], types: [completed]) with
      `permissions: pull-requests: write` downloads the artifact of the triggering run
