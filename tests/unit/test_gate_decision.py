@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from shipml.config.gate import GateSection, MetricRule
+from shipml.contracts.gate import MetricOutcome
 from shipml.errors import ConfigError, InputDataError
-from shipml.gate.decision import MetricOutcome, evaluate, judge_budget, point_estimates, verdict
+from shipml.gate.decision import evaluate, judge_budget, point_estimates, verdict
 from shipml.gate.metrics import Predictions, get_metric
 from shipml.gate.stats import delong, holm
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from shipml.config.gate import GateSection, MetricRule
-from shipml.gate.decision import MetricOutcome, evaluate, verdict
+from shipml.contracts.gate import EvaluationInfo, GateDetails, MetricOutcome, ModelInfo
+from shipml.gate.decision import evaluate, verdict
 from shipml.gate.metrics import Predictions
-from shipml.gate.report import EvaluationInfo, GateDetails, ModelInfo, diff, render, summary_line
+from shipml.gate.report import diff, render, summary_line
 
 
 def outcome(

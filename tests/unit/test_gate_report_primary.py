@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from shipml.config import load_config
-from shipml.gate.decision import MetricOutcome
+from shipml.contracts.gate import MetricOutcome
 from shipml.gate.metrics import Predictions
 from shipml.gate.run import primary_delta
 from shipml.gate.scoring import Scored

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from shipml.contracts.train import SplitMetrics, TrainDetails
 from shipml.train import lineage, report
-from shipml.train.models import SplitMetrics, TrainDetails
 
 
 def _git(root: Path, *args: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from shipml.config import load_config
+from shipml.contracts.validate import Counts, DriftColumn, DriftSummary, ExpectationOutcome, ValidateDetails
 from shipml.validate import report
 from shipml.validate.contract import contract_suite
-from shipml.validate.models import Counts, DriftColumn, DriftSummary, ExpectationOutcome, ValidateDetails
 from shipml.validate.pipeline import decide
 
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import runner
-from .decision import MetricOutcome, judge_budget
+from ..contracts.gate import MetricOutcome
+from .decision import judge_budget
 from .models import LoadedModel
 
 if TYPE_CHECKING:

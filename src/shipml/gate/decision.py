@@ -32,40 +32,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel
 
 from ..config.gate import GateSection, MetricRule
+from ..contracts.gate import MetricOutcome, Outcome, Verdict
 from ..errors import ConfigError, InputDataError
 from .metrics import MetricSpec, Predictions, Task, default_primary_metric, get_metric
 from .stats import delong, holm, mcnemar, paired_replicates, summarise, undefined_share
 
-Outcome = Literal["pass", "fail", "inconclusive"]
-Status = Literal["passed", "failed", "inconclusive"]
 _SEVERITY: dict[str, int] = {"fail": 0, "inconclusive": 1, "pass": 2}
-
-
-class MetricOutcome(BaseModel):
-    """One rule (or budget) judged on one slice: the ``details.metrics[]`` item of the gate result."""
-
-    metric: str
-    slice: str | None = None
-    higher_is_better: bool
-    champion: float | None = None
-    challenger: float | None = None
-    delta: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    confidence: float | None = None
-    p_value: float | None = None
-    test: str | None = None
-    rule: str
-    outcome: Outcome
-    significant: bool = False
-    reason: str
 
 
 # --------------------------------------------------------------------------- inputs
@@ -667,7 +645,7 @@ def judge_budget(
     )
 
 
-def verdict(outcomes: Sequence[MetricOutcome]) -> tuple[Status, list[str]]:
+def verdict(outcomes: Sequence[MetricOutcome]) -> tuple[Verdict, list[str]]:
     """``failed`` if any rule failed, else ``inconclusive`` if any could not be decided, else ``passed``.
 
     Reasons are every outcome's line, failures first, so the top of a report
@@ -676,6 +654,6 @@ def verdict(outcomes: Sequence[MetricOutcome]) -> tuple[Status, list[str]]:
     if not outcomes:
         return "passed", []
     kinds = {o.outcome for o in outcomes}
-    status: Status = "failed" if "fail" in kinds else "inconclusive" if "inconclusive" in kinds else "passed"
+    status: Verdict = "failed" if "fail" in kinds else "inconclusive" if "inconclusive" in kinds else "passed"
     ordered = sorted(outcomes, key=lambda o: _SEVERITY[o.outcome])
-    return status, [o.reason for o in ordered]
+    return status, [o.reason for o in ordered if o.reason]

@@ -1,4 +1,4 @@
-"""The gate's result details and their markdown: what was compared, the numbers, and why.
+"""The markdown of the gate's result details: what was compared, the numbers, and why.
 
 Colour is a claim: a cell is green or red only when the change is statistically
 significant (Holm-adjusted for metrics, Mann-Whitney for timings, exact for
@@ -9,48 +9,11 @@ metric's own direction, so a falling log loss is a green ▼.
 from __future__ import annotations
 
 import math
-from typing import Literal
 
-from pydantic import BaseModel, Field
-
-from .decision import MetricOutcome
+from ..contracts.gate import GateDetails, MetricOutcome, ModelInfo
 
 ICON = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️"}
 HEADLINE = {"passed": "✅ passed", "failed": "❌ failed", "inconclusive": "⚠️ inconclusive"}
-
-
-class ModelInfo(BaseModel):
-    uri: str
-    version: str | None = None
-    run_id: str | None = None
-    registered_model: str | None = None
-
-
-class EvaluationInfo(BaseModel):
-    source: str
-    sha256: str
-    target: str
-    task: Literal["classification", "regression"]
-
-
-class GateDetails(BaseModel):
-    """``details`` of the gate result file; field names are the contract the PR comment renders."""
-
-    verdict: Literal["passed", "failed", "inconclusive"]
-    first_model: bool
-    primary_metric: str
-    primary_metric_delta: float | None = None
-    n_rows: int
-    champion: ModelInfo | None
-    challenger: ModelInfo
-    metrics: list[MetricOutcome]
-    budgets: list[MetricOutcome] = Field(default_factory=list)
-    reasons: list[str]
-    evaluation: EvaluationInfo
-    recorded_tags: dict[str, str] | None = Field(
-        default=None,
-        description="shipml.gate.* tags written on the challenger version (what promote checks).",
-    )
 
 
 def _num(x: float | None, signed: bool = False) -> str:
@@ -158,19 +121,20 @@ def _tally(outcomes: list[MetricOutcome]) -> str:
 
 def render(d: GateDetails) -> str:
     """Markdown for the job summary and the PR comment."""
+    source = d.evaluation.source if d.evaluation else "evaluation set"
     out = [f"### shipml gate: {HEADLINE[d.verdict]}", ""]
     if d.champion is None:
         out.append(
             f"No champion yet: challenger {_name(d.challenger)} is the **first model**, "
             "judged on absolute rules "
-            f"only (comparative rules are skipped) on {d.n_rows:,} rows of the {d.evaluation.source}."
+            f"only (comparative rules are skipped) on {d.n_rows:,} rows of the {source}."
         )
     else:
         same = d.champion.registered_model == d.challenger.registered_model and d.champion.version
         seen = f"v{d.champion.version}" if same else _name(d.champion)
         out.append(
             f"Challenger {_name(d.challenger)} vs champion {seen}, both scored on the same "
-            f"{d.n_rows:,} rows of the {d.evaluation.source}."
+            f"{d.n_rows:,} rows of the {source}."
         )
     overall = [o for o in d.metrics if o.slice is None]
     primary = next((o for o in overall if o.metric == d.primary_metric), None)

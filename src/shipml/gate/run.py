@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import runner
+from ..contracts.gate import EvaluationInfo, GateDetails, MetricOutcome, ModelInfo
 from ..errors import InputDataError, first_line
 from ..progress import stage
 from ..promote import decision as gate_decision
 from .budgets import evaluate_budgets
-from .decision import MetricOutcome, evaluate, verdict
+from .decision import evaluate, verdict
 from .metrics import Predictions, default_primary_metric, get_metric, metric_input
 from .models import LoadedModel, ModelRef, compare_features, load, resolve
-from .report import EvaluationInfo, GateDetails, ModelInfo
 from .scoring import (
     Scored,
     evaluation_path,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .. import runner
+from ..contracts.train import EVALUATION_ARTIFACT
 from ..datasets import read_table, sha256_of
 from ..errors import InputDataError, first_line
 from .metrics import Predictions, Task
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
 
     from ..config import ShipmlConfig
-
-EVALUATION_ARTIFACT = "shipml/evaluation.csv"
 
 
 @dataclass

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..contracts.gate import MetricOutcome
 from ..errors import ConfigError
-from .decision import MetricOutcome, evaluate
+from .decision import evaluate
 from .metrics import Predictions
 
 if TYPE_CHECKING:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from .. import runner
+from ..contracts.promote import PromoteDetails
 from ..errors import InputDataError, PolicyFailed
 from . import decision as gate_decision
 from .lock import registry_lock
@@ -26,17 +25,6 @@ if TYPE_CHECKING:
 PROMOTION = "shipml.promotion."
 ROLLBACK = "shipml.rollback."
 REPLACED_BY = PROMOTION + "replaced_by"
-
-
-class PromoteDetails(BaseModel):
-    """``details`` of the promote result file (the PR comment renders these fields)."""
-
-    registered_model: str
-    action: Literal["promoted", "rolled_back", "noop"]
-    champion_version: str | None
-    previous_version: str | None
-    alias: str
-    message: str
 
 
 @dataclass(frozen=True)

@@ -19,20 +19,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
+from ..contracts.gate import GateDetails, MetricOutcome
+from ..contracts.promote import PromoteDetails
+from ..contracts.train import TrainDetails
+from ..contracts.validate import DriftColumn, ExpectationOutcome, ValidateDetails
 from ..results import Result
 from . import limits
 from .collect import LoadedResult
 from .limits import Fold, Section
 from .mermaid import Series, xychart
-from .models import (
-    DriftColumn,
-    Expectation,
-    GateDetails,
-    MetricRow,
-    PromoteDetails,
-    TrainDetails,
-    ValidateDetails,
-)
 
 VerdictKey = Literal["ship", "dont-ship", "needs-a-look"]
 VERDICT_LABEL: dict[VerdictKey, str] = {
@@ -216,7 +211,7 @@ def _validate_warnings(result: Result) -> list[str]:
 # -- sections ----------------------------------------------------------------------------------------
 
 
-def _metric_table(rows: Sequence[MetricRow], *, slices: bool, primary: str | None) -> list[str]:
+def _metric_table(rows: Sequence[MetricOutcome], *, slices: bool, primary: str | None) -> list[str]:
     confidences = {r.confidence for r in rows if r.confidence is not None}
     ci_head = f"{next(iter(confidences)):.0%} CI" if len(confidences) == 1 else "CI"
     head = ["slice"] if slices else []
@@ -251,7 +246,7 @@ def _metric_table(rows: Sequence[MetricRow], *, slices: bool, primary: str | Non
     return lines
 
 
-def _change(row: MetricRow) -> str:
+def _change(row: MetricOutcome) -> str:
     delta = row.delta
     if delta is None and row.champion is not None and row.challenger is not None:
         delta = row.challenger - row.champion
@@ -268,7 +263,7 @@ def _change(row: MetricRow) -> str:
     return f"{arrow} {shown} {'better' if better else 'worse'}"
 
 
-def _slice_chart(rows: Sequence[MetricRow], metric: str) -> Fold | None:
+def _slice_chart(rows: Sequence[MetricOutcome], metric: str) -> Fold | None:
     chosen = [r for r in rows if r.metric == metric and r.slice and (r.delta is not None)]
     if len(chosen) < 2:
         return None
@@ -282,7 +277,7 @@ def _slice_chart(rows: Sequence[MetricRow], metric: str) -> Fold | None:
     return Fold(f"Chart: change in {_cell(metric)} by slice", chart.splitlines(), atomic=True)
 
 
-def _comparison_chart(rows: Sequence[MetricRow]) -> Fold | None:
+def _comparison_chart(rows: Sequence[MetricOutcome]) -> Fold | None:
     """Champion (bars) vs challenger (line) for metrics on a 0-1 scale, when there are several."""
     chosen = [
         r
@@ -368,7 +363,7 @@ def _gate_section(result: Result, details: GateDetails, train: TrainDetails | No
             section.folds.append(chart)
     elif (chart := _comparison_chart(overall)) is not None:
         section.folds.append(chart)
-    if train is not None and train.metrics:
+    if train is not None and train.metrics.splits():
         section.folds.append(Fold("Training metrics", _train_table(train), keep=2))
     return section
 
@@ -385,7 +380,7 @@ def _train_line(train: TrainDetails) -> str:
 
 
 def _train_table(train: TrainDetails) -> list[str]:
-    by_split = {s: values for s in ("train", "val", "test", "cv") if (values := train.metrics.get(s))}
+    by_split = train.metrics.splits()
     names: list[str] = []
     for values in by_split.values():
         names += [m for m in values if m not in names]
@@ -403,12 +398,12 @@ def _train_section(result: Result, train: TrainDetails) -> Section:
         else "Model: trained"
     )
     section = Section(title, [f"{STATUS_ICON.get(result.status, '')} {_train_line(train)}"])
-    if train.metrics:
+    if train.metrics.splits():
         section.lines += ["", *_train_table(train)]
     return section
 
 
-def _expectation_row(e: Expectation) -> str:
+def _expectation_row(e: ExpectationOutcome) -> str:
     sev = "❌ error" if e.severity == "error" else "⚠️ warning"
     args = ", ".join(f"{k}={v}" for k, v in e.kwargs_.items() if k not in ("column", "batch_id"))
     what = _code(e.expectation) + (f" ({_cell(args, 80)})" if args else "")
@@ -460,7 +455,7 @@ def _validation_section(result: Result, details: ValidateDetails, title: str) ->
     if passed:
         rows = [f"- {_code(e.column) or '(table)'} {_code(e.expectation)}" for e in passed]
         section.folds.append(Fold(f"{len(passed)} passed expectations", rows))
-    gx = details.artifacts.get("gx_json")
+    gx = details.artifacts.gx_json
     if gx:
         section.lines += [
             "",
@@ -527,7 +522,7 @@ def _drift_section(result: Result, details: ValidateDetails, title: str) -> Sect
         section.folds.append(
             Fold(f"All {len(columns)} columns", DRIFT_HEAD + [_drift_row(c) for c in columns], keep=2)
         )
-    html = details.artifacts.get("drift_html")
+    html = details.artifacts.drift_html
     if html:
         where = f"[run's artifacts]({result.run_url}#artifacts)" if result.run_url else "run's artifacts"
         section.lines += ["", f"Drift report: `{_cell(html.rsplit('/', 1)[-1])}` in the {where}."]
@@ -636,7 +631,8 @@ def _model_sections(by_command: dict[str, list[Result]], warnings: list[str]) ->
             if train.status == "error":
                 sections.append(Section("Model", _error_lines(train)))
                 continue
-            details = _parse(TrainDetails, train, warnings)
+            # the last one was parsed above: parsing it again would repeat its warning
+            details = train_details if train is trains[-1] else _parse(TrainDetails, train, warnings)
             sections.append(
                 _train_section(train, details) if details else Section("Model", _fallback_lines(train))
             )

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import runner, tracking
 from ..config import ShipmlConfig
+from ..contracts.train import EVALUATION_ARTIFACT
 from ..errors import ConfigError, InfrastructureUnreachable, ShipmlError, first_line
-from .models import EVALUATION_ARTIFACT
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -6,7 +6,7 @@ full table follows, and the run is linked when an MLflow UI is known.
 
 from __future__ import annotations
 
-from .models import TrainDetails
+from ..contracts.train import TrainDetails
 
 HEADLINE = {"classification": ("roc_auc", "accuracy", "f1"), "regression": ("rmse", "mae", "r2")}
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import tracking
 from ..config import ShipmlConfig
+from ..contracts.train import EVALUATION_ARTIFACT, SplitMetrics, TrainDetails
 from ..errors import require
 from ..progress import stage
 from . import estimator as estimators
 from . import inputs, lineage, metrics, mlflow_run, pipeline, split
-from .models import EVALUATION_ARTIFACT, SplitMetrics, TrainDetails
 
 if TYPE_CHECKING:
     import pandas as pd

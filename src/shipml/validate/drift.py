@@ -27,13 +27,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..config.validate import DriftSection
+from ..contracts.validate import DriftColumn, DriftSummary
 from ..errors import ConfigError, require
 from .inputs import family
-from .models import DriftColumn, DriftSummary, Kind, Role
 
 if TYPE_CHECKING:
     import pandas as pd
 
+# How the plan treats a column; the result file carries both as plain strings (shipml.contracts.validate).
+Kind = Literal["num", "cat"]
+Role = Literal["feature", "target", "prediction"]
 P_VALUE_METHODS = frozenset({"ks", "chisquare", "z"})
 METHODS_FOR: dict[Kind, frozenset[str]] = {
     "num": frozenset({"ks", "wasserstein", "psi", "jensenshannon"}),

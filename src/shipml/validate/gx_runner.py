@@ -14,8 +14,8 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..contracts.validate import ExpectationOutcome
 from ..errors import InputDataError, require
-from .models import ExpectationOutcome
 from .suites import ExpectationSpec
 
 if TYPE_CHECKING:

@@ -17,12 +17,12 @@ from typing import Any, Literal
 
 from .. import runner
 from ..config import ShipmlConfig
+from ..contracts.validate import Artifacts, Counts, ExpectationOutcome, ValidateDetails
 from ..datasets import read_table
 from ..errors import InputDataError, UsageError
 from ..progress import stage
 from ..runner import display_path
 from . import contract, drift, gx_runner, inputs, report
-from .models import Artifacts, Counts, ExpectationOutcome, ValidateDetails
 from .suites import ExpectationSpec, Suite, load_suite
 
 GX_JSON = "gx_result.json"
@@ -129,7 +129,8 @@ def decide(details: ValidateDetails) -> tuple[Literal["passed", "failed"], list[
             f"{counts.failed_error} error expectation{'s' if counts.failed_error > 1 else ''} failed"
         )
     if drift and drift.dataset_drift and details.fail_on_drift:
-        reasons.append(f"dataset drift (share {drift.share:.2f} ≥ {drift.share_threshold:.2f})")
+        threshold = report.fixed(drift.share_threshold, ".2f")
+        reasons.append(f"dataset drift (share {drift.share:.2f} ≥ {threshold})")
     if details.fail_on == "warning":
         if counts.failed_warning:
             plural = "s" if counts.failed_warning > 1 else ""
@@ -187,7 +188,7 @@ def annotate(details: ValidateDetails) -> None:
             emit = runner.error if details.fail_on_drift and details.fail_on != "never" else runner.warning
             emit(
                 f"dataset drift: {len(drift.drifted)} of {len(drift.columns)} columns drifted "
-                f"(share {drift.share:.2f} ≥ {drift.share_threshold:.2f})",
+                f"(share {drift.share:.2f} ≥ {report.fixed(drift.share_threshold, '.2f')})",
                 title="shipml validate: drift",
             )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .models import DriftColumn, DriftSummary, ExpectationOutcome, ValidateDetails
+from ..contracts.validate import DriftColumn, DriftSummary, ExpectationOutcome, ValidateDetails
 
 MAX_FAILURES = 15
 MAX_DRIFT_ROWS = 25
@@ -27,7 +27,7 @@ def describe(outcome: ExpectationOutcome) -> str:
     """``values_to_be_between(min_value=0, max_value=100)``: the expectation without the noise."""
     name = outcome.expectation.removeprefix("expect_").removeprefix("column_")
     args = ", ".join(
-        f"{k}={_short(v)}" for k, v in outcome.kwargs.items() if k not in _KWARG_SKIP and v is not None
+        f"{k}={_short(v)}" for k, v in outcome.kwargs_.items() if k not in _KWARG_SKIP and v is not None
     )
     return f"{name}({args})" if args else name
 
@@ -81,6 +81,11 @@ def drift_rows(drift: DriftSummary) -> list[DriftColumn]:
     return sorted(drift.columns, key=lambda c: (not c.drifted, -_severity_score(c)))
 
 
+def fixed(value: float | None, spec: str) -> str:
+    """``value`` formatted with ``spec``; "—" for a field a hand-written result file left out."""
+    return "—" if value is None else format(value, spec)
+
+
 def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
@@ -98,7 +103,7 @@ def markdown(status: str, details: ValidateDetails) -> str:
     lines = [f"### Data validation: {verdict_words(status, details)}", ""]
     data = ", ".join(f"`{_cell(p)}`" for p in details.data)
     against = f" against `{_cell(details.reference)}`" if details.reference and details.drift else ""
-    lines.append(f"{data} ({details.rows:,} rows){against}")
+    lines.append(f"{data} ({fixed(details.rows, ',')} rows){against}")
     lines.append("")
     counts = details.counts
     lines.append(
@@ -109,9 +114,10 @@ def markdown(status: str, details: ValidateDetails) -> str:
     if drift:
         sampled = f" · sampled {drift.sampled_rows:,} rows (seed {drift.seed})" if drift.sampled_rows else ""
         verdict = "dataset drift" if drift.dataset_drift else "no dataset drift"
+        threshold = fixed(drift.share_threshold, ".2f")
         lines.append(
             f"**Drift:** {len(drift.drifted)} of {len(drift.columns)} columns drifted · "
-            f"share {drift.share:.2f} ({'≥' if drift.dataset_drift else '<'} {drift.share_threshold:.2f}: "
+            f"share {drift.share:.2f} ({'≥' if drift.dataset_drift else '<'} {threshold}: "
             f"{verdict}) · correction {drift.correction}{sampled}"
         )
     failed = failures(details)
@@ -172,8 +178,8 @@ def text(details: ValidateDetails) -> list[str]:
     if drift:
         out.append(
             f"Drift: {len(drift.drifted)} of {len(drift.columns)} columns, share {drift.share:.2f} "
-            f"(dataset drift at ≥ {drift.share_threshold:.2f}), "
-            f"{drift.reference_rows:,} vs {drift.current_rows:,} rows"
+            f"(dataset drift at ≥ {fixed(drift.share_threshold, '.2f')}), "
+            f"{fixed(drift.reference_rows, ',')} vs {fixed(drift.current_rows, ',')} rows"
         )
         for c in drift_rows(drift):
             if not c.drifted:

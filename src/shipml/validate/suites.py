@@ -25,14 +25,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
+from ..contracts.validate import Severity
 from ..errors import InputDataError
 from ..runner import display_path
-
-Severity = Literal["error", "warning"]
 
 # short name -> (GX expectation type, kwarg a bare (non-mapping) value stands for)
 COLUMN_ALIASES: dict[str, tuple[str, str | None]] = {
