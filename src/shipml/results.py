@@ -94,28 +94,38 @@ def write_result(result: Result, path: str | os.PathLike[str] | None = None) -> 
     return target
 
 
-def read_result(path: str | os.PathLike[str]) -> Result:
+def load_result_data(path: str | os.PathLike[str]) -> Any:
+    """The parsed JSON of a result file, or one line saying why it cannot be read."""
     source = Path(path)
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except OSError as exc:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputDataError(
-            f"cannot read result file {source}: {exc.strerror}", hint="check the path"
+            f"cannot read result file {source}: {exc}", hint="check the path and permissions"
         ) from None
+    try:
+        return json.loads(text)
     except ValueError as exc:
         raise InputDataError(
             f"result file {source} is not valid JSON ({exc})",
-            hint="pass files written by a shipml command (--result-file)",
+            hint="pass files written by a shipml command (--result-file); a truncated upload can cause this",
         ) from None
+
+
+def validate_result(data: Any, source: str | os.PathLike[str]) -> Result:
     try:
         return Result.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise InputDataError(
-            f"{source} is not a shipml result file ({key}: {first['msg']})",
+            f"{source} is not a valid shipml result file ({key}: {first['msg']})",
             hint="pass files written by a shipml command (--result-file)",
         ) from None
+
+
+def read_result(path: str | os.PathLike[str]) -> Result:
+    return validate_result(load_result_data(path), path)
 
 
 def publish(result: Result, path: Path) -> None:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from tests.conftest import EXAMPLE
+
 from .harness import UserRepo
 
 
 def test_root_action_runs_doctor_and_setup_exposes_cli(user_repo: UserRepo) -> None:
-    user_repo.write("shipml.yaml", "project: e2e\nmlflow:\n  experiment: from-user-config\n")
+    # One user workflow mixing the root action, the setup action and a capability action.
+    for part in ("shipml.yaml", "data", "expectations"):
+        user_repo.copy_in(EXAMPLE / part, part)
     user_repo.workflow(
         [
             {"id": "doc", "uses": "shipml/shipml@v1", "with": {"command": "doctor", "args": "--require ''"}},
+            {
+                "id": "validate",
+                "uses": "shipml/shipml/actions/validate-data@v1",
+                "with": {"drift": "false"},
+            },
             {"id": "setup", "uses": "shipml/shipml/actions/setup@v1"},
             {
                 "id": "cli",
@@ -21,6 +30,8 @@ def test_root_action_runs_doctor_and_setup_exposes_cli(user_repo: UserRepo) -> N
             "status": "${{ steps.doc.outputs.status }}",
             "result-file": "${{ steps.doc.outputs.result-file }}",
             "shipml": "${{ steps.setup.outputs.shipml }}",
+            "validate": "${{ steps.validate.outputs.status }}",
+            "drift-share": "${{ steps.validate.outputs.drift-share }}",
         },
     )
     run = user_repo.run()
@@ -35,6 +46,9 @@ def test_root_action_runs_doctor_and_setup_exposes_cli(user_repo: UserRepo) -> N
     assert "| python | ✅ |" in run.summary
     assert run.outputs["shipml"].endswith("/bin/shipml")
     assert (run.out_dir / "version.txt").read_text().startswith("shipml ")
+    assert run.outputs["validate"] == "passed"
+    assert run.outputs["drift-share"] == ""  # drift was switched off through the action input
+    assert run.result("validate")["details"]["drift"] is None
 
 
 def test_root_action_bad_config_fails_step_with_exit_2_annotation(user_repo: UserRepo) -> None:

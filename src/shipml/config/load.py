@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError
 
-from ..errors import ConfigError
+from ..errors import ConfigError, first_line
 from ..runner import display_path
 from .base import Section
 from .comment import CommentSection
@@ -118,6 +118,14 @@ def line_index(text: str) -> dict[KeyPath, int]:
     if root is not None:
         walk(root, ())
     return index
+
+
+def yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:
+    """(":LINE" or "", problem) of a YAML syntax error, for "file:line: invalid YAML: problem"."""
+    mark = getattr(exc, "problem_mark", None)
+    line = f":{mark.line + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or first_line(exc)
+    return line, problem
 
 
 def _dotted(path: KeyPath) -> str:
@@ -253,9 +261,7 @@ def load_config(
         try:
             loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            line, problem = yaml_problem(exc)
             raise ConfigError(f"{source}{line}: invalid YAML: {problem}", hint="fix the syntax") from None
         if loaded is None:
             loaded = {}

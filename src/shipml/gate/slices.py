@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import progress
 from ..contracts.gate import MetricOutcome
 from ..errors import ConfigError
 from .decision import evaluate
@@ -68,20 +69,25 @@ def evaluate_slices(
 ) -> list[MetricOutcome]:
     """Every slice's outcomes, labelled ``column=value``."""
     out: list[MetricOutcome] = []
-    for index, spec in enumerate(gate.slices):
-        for value in _values(scored.frame, spec, index):
-            mask = _mask(scored.frame[spec.column], value)
-            challenger = _subset(scored.challenger, mask)
-            assert challenger is not None
-            out += evaluate(
-                scored.y_true[mask],
-                _subset(scored.champion, mask),
-                challenger,
-                spec.rules if spec.rules is not None else gate.rules,
-                gate,
-                scored.task,
-                slice_name=f"{spec.column}={value}",
-                min_rows=spec.min_rows,
-                search_path=search_path,
-            )
+    pairs = [
+        (spec, value)
+        for index, spec in enumerate(gate.slices)
+        for value in _values(scored.frame, spec, index)
+    ]
+    # Each slice runs its own paired tests: with many slice values this is the slow part.
+    for spec, value in progress.bar(pairs, len(pairs), "slices"):
+        mask = _mask(scored.frame[spec.column], value)
+        challenger = _subset(scored.challenger, mask)
+        assert challenger is not None
+        out += evaluate(
+            scored.y_true[mask],
+            _subset(scored.champion, mask),
+            challenger,
+            spec.rules if spec.rules is not None else gate.rules,
+            gate,
+            scored.task,
+            slice_name=f"{spec.column}={value}",
+            min_rows=spec.min_rows,
+            search_path=search_path,
+        )
     return out

@@ -10,7 +10,6 @@ schema is rendered as far as this version understands it, with a warning.
 from __future__ import annotations
 
 import glob
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from pydantic import ValidationError
 
 from .. import runner
 from ..errors import InputDataError
-from ..results import SCHEMA_VERSION, Result
+from ..results import SCHEMA_VERSION, Result, load_result_data, validate_result
 
 # The file the first workflow of the two-workflow (workflow_run) pattern writes next to its results.
 PR_NUMBER_FILES = ("pr-number", "pr-number.txt")
@@ -108,8 +107,8 @@ def _read_pr_number(path: Path, out: Collected) -> None:
     if not text.isdigit() or int(text) <= 0:
         raise InputDataError(
             f"{path} should hold a pull request number, found {text[:40]!r}",
-            hint="write it in the first workflow with: "
-            'echo "${{ github.event.pull_request.number }}" > pr-number',
+            hint="write it in the first workflow: env PR_NUMBER=github.event.pull_request.number, "
+            "then printf '%s' \"$PR_NUMBER\" > pr-number",
         )
     number = int(text)
     if out.pr_number is not None and out.pr_number != number:
@@ -121,19 +120,7 @@ def _read_pr_number(path: Path, out: Collected) -> None:
 
 
 def _load(path: Path, *, explicit: bool, warnings: list[str]) -> LoadedResult | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputDataError(
-            f"cannot read result file {path}: {exc}", hint="check the path and permissions"
-        ) from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputDataError(
-            f"result file {path} is not valid JSON ({exc})",
-            hint="pass files written by a shipml command (--result-file); a truncated upload can cause this",
-        ) from None
+    data = load_result_data(path)
     if not (isinstance(data, dict) and isinstance(data.get("command"), str) and "status" in data):
         if explicit:
             raise InputDataError(
@@ -150,17 +137,12 @@ def _load(path: Path, *, explicit: bool, warnings: list[str]) -> LoadedResult | 
         )
         runner.warning(message)
         warnings.append(f"`{path.name}` uses result schema {version} (this shipml knows {SCHEMA_VERSION}).")
+    if not newer:
+        return LoadedResult(path, validate_result(data, path), newer)
     try:
         return LoadedResult(path, Result.model_validate(data), newer)
-    except ValidationError as exc:
-        if not newer:
-            first = exc.errors()[0]
-            key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-            raise InputDataError(
-                f"{path} is not a valid shipml result file ({key}: {first['msg']})",
-                hint="pass files written by a shipml command (--result-file)",
-            ) from None
-    return LoadedResult(path, _salvage(data), newer)
+    except ValidationError:
+        return LoadedResult(path, _salvage(data), newer)
 
 
 def _salvage(data: dict[str, Any]) -> Result:

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from ..config.load import yaml_problem
 from ..contracts.validate import Severity
 from ..errors import InputDataError
 from ..runner import display_path
@@ -277,9 +278,7 @@ def _load_compact_yaml(text: str, shown: str, *, default_name: str) -> Suite:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, problem = yaml_problem(exc)
         raise InputDataError(f"{shown}{line}: invalid YAML: {problem}", hint="fix the syntax") from None
     if root is None:
         raise InputDataError(f"{shown}:1: the suite is empty", hint="add `column: [expectations]` entries")
