@@ -70,6 +70,15 @@ def redact(uri: str) -> str:
     return uri
 
 
+def mask_credentials(uri: str) -> None:
+    """A URI with user:password, and MLflow's token, must never reach the Actions log."""
+    if "@" in uri and "://" in uri:
+        runner.mask(uri)
+        runner.mask(uri.split("://", 1)[1].split("@", 1)[0])
+    runner.mask(os.environ.get("MLFLOW_TRACKING_TOKEN", ""))
+    runner.mask(os.environ.get("MLFLOW_TRACKING_PASSWORD", ""))
+
+
 def check_reachable(uri: str, *, attempts: int = 4, first_delay: float = 0.5, timeout: float = 5.0) -> None:
     """Probe ``/health`` of a tracking server, retrying with exponential backoff."""
     if not is_remote(uri):
@@ -109,6 +118,7 @@ def connect(cfg: ShipmlConfig, *, extra: str = "train") -> MlflowClient:
     require("mlflow", extra)
     quiet_mlflow()
     uri = tracking_uri(cfg)
+    mask_credentials(uri)
     check_reachable(uri)
     import mlflow
     from mlflow import MlflowClient

@@ -108,3 +108,16 @@ def test_run_context_from_pull_request_event(monkeypatch: pytest.MonkeyPatch, tm
 def test_run_context_without_event() -> None:
     ctx = runner.run_context()
     assert ctx.pr_number is None and ctx.commit is None and ctx.run_url is None
+
+
+def test_tracking_credentials_are_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shipml import tracking
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "tok-123")
+    tracking.mask_credentials("https://alice:s3cret@mlflow.example.com")
+    out = capsys.readouterr().out.splitlines()
+    assert "::add-mask::https://alice:s3cret@mlflow.example.com" in out
+    assert "::add-mask::alice:s3cret" in out and "::add-mask::tok-123" in out

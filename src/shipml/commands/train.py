@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from .. import runner, tracking
 from ..config import load_config
 from ..results import Result, ResultRecorder
 
@@ -48,9 +47,6 @@ def run(args: argparse.Namespace) -> Result:
         },
         require_file=True,
     )
-    uri = tracking.tracking_uri(cfg)
-    if "@" in uri:
-        runner.mask(uri)  # a URI with user:password must never reach the log
     from ..train import report
     from ..train.trainer import train
 
