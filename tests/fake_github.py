@@ -91,6 +91,7 @@ class FakeGitHub:
         self.bot_login = bot_login
         self._lock = threading.RLock()
         self._repos: dict[str, _Repo] = {}
+        self.minimized: dict[int, str] = {}  # comment id -> classifier, set by the GraphQL mutation
         self._tokens: dict[str, bool] = {}  # token -> can write
         self._faults: list[Fault] = []
         self._next_id = 1_000_000
@@ -360,6 +361,8 @@ class FakeGitHub:
         if token is None or token not in self._tokens:
             return 401, {}, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
         can_write = self._tokens[token]
+        if path == "/graphql" and method == "POST":
+            return self._graphql(payload or {}, can_write)
         m = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)?", path)
         repo = self._repo(f"{m.group(1)}/{m.group(2)}") if m else None
         if m is None or repo is None:
@@ -441,6 +444,54 @@ class FakeGitHub:
                 },
             )
         return _not_found()
+
+    def _graphql(self, payload: dict[str, Any], can_write: bool) -> tuple[int, dict[str, str], Any]:
+        """The one GraphQL mutation shipml sends (``minimizeComment``), answered as GitHub does.
+
+        GraphQL reports problems with HTTP 200 and an ``errors`` list; an unknown
+        node is ``type: NOT_FOUND``, a token without write access ``FORBIDDEN``.
+        """
+        query = str(payload.get("query", ""))
+        if not re.search(r"\bminimizeComment\(input: \$input\)", query):
+            return 200, {}, {"errors": [{"message": f"fake GitHub does not implement: {query[:80]}"}]}
+        subject = ((payload.get("variables") or {}).get("input") or {}).get("subjectId")
+        if not can_write:
+            return (
+                200,
+                {},
+                {
+                    "data": {"minimizeComment": None},
+                    "errors": [
+                        {
+                            "type": "FORBIDDEN",
+                            "path": ["minimizeComment"],
+                            "message": "Resource not accessible by integration",
+                        }
+                    ],
+                },
+            )
+        for r in self._repos.values():
+            for comments in r.comments.values():
+                for comment in comments:
+                    if comment["node_id"] == subject:
+                        classifier = (payload["variables"]["input"] or {}).get("classifier")
+                        self.minimized[comment["id"]] = str(classifier)  # kept out of the REST shapes
+                        result = {"minimizedComment": {"isMinimized": True}}
+                        return 200, {}, {"data": {"minimizeComment": result}}
+        return (
+            200,
+            {},
+            {
+                "data": {"minimizeComment": None},
+                "errors": [
+                    {
+                        "type": "NOT_FOUND",
+                        "path": ["minimizeComment"],
+                        "message": f"Could not resolve to a node with the global id of '{subject}'.",
+                    }
+                ],
+            },
+        )
 
     def _create_status(self, r: _Repo, sha: str, payload: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         state = payload.get("state")

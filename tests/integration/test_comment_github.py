@@ -114,6 +114,22 @@ def test_recreate_mode_replaces_the_comment(fake: FakeGitHub) -> None:
     assert "comment recreated" in run.stdout
 
 
+def test_hide_mode_minimizes_the_old_comment_and_posts_a_new_one(fake: FakeGitHub) -> None:
+    assert comment(fake, "--results", results("pass"), "--pr-number", str(PR)).code == 0
+    (old,) = ours(fake)
+    run = comment(fake, "--results", results("fail"), "--pr-number", str(PR), "--mode", "hide")
+    assert run.code == 0, run.output
+    (new,) = ours(fake)  # the hidden one no longer carries the current marker
+    assert new["id"] != old["id"] and "⛔ Don't ship" in str(new["body"])
+    assert fake.minimized == {old["id"]: "OUTDATED"}
+    assert fake.seen("DELETE", f"/issues/comments/{old['id']}") == []
+    assert "comment hidden-and-recreated" in run.stdout
+    # A third run hides only the current comment, not the one already hidden.
+    assert comment(fake, "--results", results("pass"), "--pr-number", str(PR), "--mode", "hide").code == 0
+    assert set(fake.minimized) == {old["id"], new["id"]}
+    assert len(ours(fake)) == 1
+
+
 def test_the_marker_is_found_on_a_later_page(fake: FakeGitHub) -> None:
     for i in range(230):
         fake.add_comment(REPO, PR, f"chatter {i}")

@@ -79,7 +79,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--repo", default="", metavar="OWNER/NAME", help="Repository (default: $GITHUB_REPOSITORY)."
     )
     parser.add_argument("--marker", default="", help="Sticky comment key (comment.marker, default 'report').")
-    parser.add_argument("--mode", default="", help="update (edit in place) or recreate (comment.mode).")
+    parser.add_argument(
+        "--mode",
+        default="",
+        help="update (edit in place), recreate (delete the old) or hide (minimize the old).",
+    )
     parser.add_argument("--status-context", default="", help="Also set a commit status with this context.")
     parser.add_argument(
         "--api-url", default="", help="GitHub API URL (comment.api_url, default $GITHUB_API_URL)."
@@ -290,6 +294,7 @@ def _post(
         "comment_url": posted.url,
         "action": posted.action,
         "deleted_comments": posted.deleted,
+        "hidden_comments": posted.hidden,
         "truncated": truncated,
         "marker": c.marker,
     }

@@ -12,9 +12,10 @@ from .base import Section
 
 class CommentSection(Section):
     marker: str = Field(default="report", description="Key of the sticky comment; one comment per key.")
-    mode: Literal["update", "recreate"] = Field(
+    mode: Literal["update", "recreate", "hide"] = Field(
         default="update",
-        description="update: edit the comment in place; recreate: post anew, delete the old.",
+        description="update: edit the comment in place; recreate: post anew, delete the old; "
+        "hide: post anew, minimize the old as outdated.",
     )
     status_context: str | None = Field(
         default=None, description="Also set a commit status with this context."
