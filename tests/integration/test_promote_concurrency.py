@@ -170,6 +170,38 @@ def test_live_lock_makes_a_second_promoter_wait_then_give_up(mlflow_server: str)
         pass
 
 
+class LockVanishesOnce(MlflowClient):  # type: ignore[misc]
+    """A real client whose first lock create meets a holder that just released it.
+
+    The server answers a colliding create by looking the existing model up; if it was
+    deleted in between, that answer is RESOURCE_DOES_NOT_EXIST (seen in a real race).
+    """
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(uri)
+        self.collisions = 0
+
+    def create_registered_model(self, name: str, *args: object, **kwargs: object) -> object:
+        from mlflow.exceptions import MlflowException
+        from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
+
+        if name.endswith(".shipml-promotion-lock") and self.collisions == 0:
+            self.collisions += 1
+            raise MlflowException(
+                f"Registered Model with name={name} not found", error_code=RESOURCE_DOES_NOT_EXIST
+            )
+        return super().create_registered_model(name, *args, **kwargs)
+
+
+def test_lock_released_during_a_colliding_create_is_retried(mlflow_server: str) -> None:
+    client = LockVanishesOnce(mlflow_server)
+    name = unique_name("vanish")
+    with registry_lock(client, name, poll_s=0.01) as token:
+        holder = MlflowClient(mlflow_server).get_registered_model(lock_name(name))
+        assert holder.tags[OWNER] == token
+    assert client.collisions == 1
+
+
 def test_registry_errors_become_one_line_errors(mlflow_server: str) -> None:
     from shipml.errors import ExitCode, InputDataError
     from shipml.promote.registry import mlflow_errors

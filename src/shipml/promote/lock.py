@@ -92,7 +92,10 @@ def registry_lock(
             )
             break
         except MlflowException as exc:
-            if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            # The server answers a create that collided with an existing name by looking that
+            # model up; if its holder deleted it in between, the answer is RESOURCE_DOES_NOT_EXIST.
+            # Both mean "someone else had it a moment ago": nothing was created, try again.
+            if exc.error_code not in ("RESOURCE_ALREADY_EXISTS", "RESOURCE_DOES_NOT_EXIST"):
                 raise
         holder = _holder(client, name)
         if holder is not None and holder.expires < time.time():
