@@ -81,7 +81,7 @@ def read_table(
     except Exception as exc:  # pyarrow raises its own hierarchy for corrupt files
         if type(exc).__module__.startswith("pyarrow"):
             raise InputDataError(
-                f"{role} file {source} is not valid Parquet: {str(exc).splitlines()[0]}",
+                f"{role} file {source} is not valid Parquet: {first_line(exc)}",
                 hint="check it is valid Parquet",
             ) from None
         raise

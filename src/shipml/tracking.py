@@ -7,6 +7,7 @@ inside MLflow's REST client half-way through a registration.
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 import urllib.error
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import runner
 from .config import ShipmlConfig
+from .config.load import KeyPath
 from .errors import InfrastructureUnreachable, require
 
 if TYPE_CHECKING:
@@ -34,6 +36,26 @@ QUIET_ENV = {
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
 }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The MLflow flags every registry-using command takes (train, gate, promote)."""
+    parser.add_argument(
+        "--tracking-uri",
+        default="",
+        help="MLflow tracking URI (mlflow.tracking_uri); use MLFLOW_TRACKING_URI if it has credentials.",
+    )
+    parser.add_argument(
+        "--registered-model", default="", help="Registered model name (mlflow.registered_model)."
+    )
+
+
+def overrides(args: argparse.Namespace) -> dict[KeyPath, Any]:
+    """Config overrides from :func:`add_arguments`' flags (empty means not given)."""
+    return {
+        ("mlflow", "tracking_uri"): args.tracking_uri,
+        ("mlflow", "registered_model"): args.registered_model,
+    }
 
 
 def quiet_mlflow() -> None:

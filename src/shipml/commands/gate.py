@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from .. import tracking
 from ..config import load_config
 from ..results import Result, ResultRecorder
 
@@ -47,8 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="",
         help="Exit 4 on an inconclusive verdict (true/false; overrides gate.fail_on_inconclusive).",
     )
-    parser.add_argument("--registered-model", default="", help="Overrides mlflow.registered_model.")
-    parser.add_argument("--tracking-uri", default="", help="Overrides mlflow.tracking_uri.")
+    tracking.add_arguments(parser)
     parser.add_argument(
         "--allow-feature-changes",
         action="store_true",
@@ -70,8 +70,7 @@ def run(args: argparse.Namespace) -> Result:
             ("gate", "seed"): args.seed,
             ("gate", "bootstrap_resamples"): args.bootstrap_resamples,
             ("gate", "fail_on_inconclusive"): args.fail_on_inconclusive,
-            ("mlflow", "registered_model"): args.registered_model,
-            ("mlflow", "tracking_uri"): args.tracking_uri,
+            **tracking.overrides(args),
         },
     )
     from ..gate.report import render

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from .. import tracking
 from ..config import load_config
 from ..errors import InputDataError, UsageError
 from ..results import Result, ResultRecorder
@@ -45,24 +46,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reason", default="", help="Why, recorded on the version (default: the gate summary)."
     )
-    parser.add_argument("--registered-model", default="", help="Overrides mlflow.registered_model.")
-    parser.add_argument("--tracking-uri", default="", help="Overrides mlflow.tracking_uri.")
+    tracking.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> Result:
     recorder = ResultRecorder("promote")
     cfg = load_config(
         args.config,
-        overrides={
-            ("mlflow", "registered_model"): args.registered_model,
-            ("mlflow", "tracking_uri"): args.tracking_uri,
-        },
+        overrides=tracking.overrides(args),
     )
     rollback = bool(args.rollback)
     if rollback and (args.gate_result or args.version):
         raise UsageError("--rollback takes no --gate-result or --version", hint="drop them to roll back")
 
-    from .. import tracking
     from ..promote import decision as gate_decision
     from ..promote.promotion import Aliases, promote
     from ..promote.promotion import rollback as do_rollback

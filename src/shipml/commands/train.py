@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from .. import tracking
 from ..config import load_config
 from ..results import Result, ResultRecorder
 
@@ -17,15 +18,8 @@ HELP = "Train the configured model, log it to MLflow with lineage and register i
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--tracking-uri",
-        default=None,
-        help="MLflow tracking URI (mlflow.tracking_uri); use MLFLOW_TRACKING_URI if it has credentials.",
-    )
+    tracking.add_arguments(parser)
     parser.add_argument("--experiment", default=None, help="MLflow experiment (mlflow.experiment).")
-    parser.add_argument(
-        "--registered-model", default=None, help="Registered model name (mlflow.registered_model)."
-    )
     parser.add_argument(
         "--challenger-alias", default=None, help="Alias set on the new version (mlflow.challenger_alias)."
     )
@@ -38,9 +32,8 @@ def run(args: argparse.Namespace) -> Result:
     cfg = load_config(
         args.config,
         overrides={
-            ("mlflow", "tracking_uri"): args.tracking_uri,
+            **tracking.overrides(args),
             ("mlflow", "experiment"): args.experiment,
-            ("mlflow", "registered_model"): args.registered_model,
             ("mlflow", "challenger_alias"): args.challenger_alias,
             ("data", "target"): args.target,
             ("model", "split", "seed"): args.seed,

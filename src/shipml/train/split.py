@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config.model import SplitSection
 from ..datasets import python_value as plain
-from ..errors import InputDataError
+from ..errors import InputDataError, first_line
 from .estimator import Task
 from .inputs import TrainingTables
 
@@ -52,7 +52,7 @@ def _cut(frame: pd.DataFrame, size: int, seed: int, stratify: pd.Series | None) 
         parts = train_test_split(frame, test_size=size, random_state=seed, shuffle=True, stratify=stratify)
     except ValueError as exc:  # e.g. fewer test rows than classes
         raise InputDataError(
-            f"cannot hold out {size} of {len(frame)} rows: {str(exc).splitlines()[0]}",
+            f"cannot hold out {size} of {len(frame)} rows: {first_line(exc)}",
             hint="use more rows, a larger model.split.test_size, or stratify: false",
         ) from None
     return parts[0], parts[1]
