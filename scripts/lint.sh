@@ -8,8 +8,8 @@ actions=(action.yml actions/*/action.yml)
 workflows=(workflows-templates/*.yml)
 
 echo "lint: ruff" >&2
-ruff check src tests scripts examples
-ruff format --check src tests scripts examples
+ruff check src tests scripts benchmarks examples
+ruff format --check src tests scripts benchmarks examples
 echo "lint: mypy" >&2
 mypy
 echo "lint: no \${{ }} inside run: blocks" >&2

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import services
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "churn"
-sys.path.insert(0, str(REPO / "scripts"))
 
-import services  # noqa: E402  (scripts/services.py)
 
 PYCACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "shipml-test-pycache"
 

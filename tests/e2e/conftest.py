@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import UserRepo, export_checkout
+from tests.support.act import UserRepo, export_checkout
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,6 +1,6 @@
 """actions/pr-comment under act, from a user repository, on a pull_request event.
 
-The action posts to tests/fake_github.py, a FAKE of GitHub's REST API running in
+The action posts to tests/support/fake_github.py, a FAKE of GitHub's REST API running in
 this test process on 127.0.0.1 (act runs the job on the host), and the test reads
 the comment back from it.
 """
@@ -12,10 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fake_github import FakeGitHub
+from tests.support.act import UserRepo
+from tests.support.fake_github import FakeGitHub
 from tests.unit.test_report_golden import FIXTURES
-
-from .harness import UserRepo
 
 REPO = "acme/churn"
 PR = 42

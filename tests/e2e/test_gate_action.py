@@ -11,8 +11,7 @@ from pathlib import Path
 from mlflow import MlflowClient
 
 from tests.integration.test_gate_support import log_version, unique_name, write_config
-
-from .harness import UserRepo
+from tests.support.act import UserRepo
 
 GATE_OUTPUTS = (
     "status",

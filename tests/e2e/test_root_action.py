@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import EXAMPLE
-
-from .harness import UserRepo
+from tests.support.act import UserRepo
 
 
 def test_root_action_runs_doctor_and_setup_exposes_cli(user_repo: UserRepo) -> None:

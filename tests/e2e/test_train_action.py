@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import EXAMPLE
-
-from .harness import UserRepo
+from tests.support.act import UserRepo
 
 OUTPUTS = ("status", "result-file", "run-id", "model-uri", "model-version", "registered-model", "metrics")
 COLLECT = {name: f"${{{{ steps.train.outputs.{name} }}}}" for name in OUTPUTS} | {

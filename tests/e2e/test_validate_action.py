@@ -6,8 +6,7 @@ import csv
 import io
 
 from tests.conftest import EXAMPLE
-
-from .harness import UserRepo
+from tests.support.act import UserRepo
 
 COLLECT = {
     name: f"${{{{ steps.validate.outputs.{name} }}}}"

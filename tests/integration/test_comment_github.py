@@ -1,4 +1,4 @@
-"""``shipml comment`` posting through PyGithub to tests/fake_github.py, a FAKE of GitHub's REST API.
+"""``shipml comment`` posting through PyGithub to tests/support/fake_github.py, a FAKE of GitHub's REST API.
 
 The fake is a real HTTP server on 127.0.0.1 speaking GitHub's wire protocol (see
 its docstring); the CLI runs as a subprocess exactly as a workflow step would.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliRun, run_shipml
-from tests.fake_github import FakeGitHub
+from tests.support.fake_github import FakeGitHub
 from tests.unit.test_report_golden import FIXTURES
 from tests.unit.test_report_limits import _huge
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_github import FakeGitHub
+from tests.support.fake_github import FakeGitHub
 from tests.unit.test_report_golden import FIXTURES
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,7 @@ composing the report, and PyGithub's requests (list comments, edit, set status).
 The raw script posts the same pre-rendered body. Bytecode is cached under a temp
 prefix (a runner writes .pyc on first use; this sandbox sets PYTHONDONTWRITEBYTECODE).
 
-    .venv/bin/python scripts/bench_comment.py [--runs 7]
+    .venv/bin/python -m benchmarks.bench_comment [--runs 7]
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from tests.support.fake_github import FakeGitHub
 
-from tests.fake_github import FakeGitHub  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "results"
 SHA = "3f1c9e2b7a4d5e6f8091a2b3c4d5e6f708192a3b"
@@ -107,7 +106,6 @@ def main() -> None:
         assert len([c for c in fake.comments("acme/churn", 42) if c["body"].startswith("<!-- shipml:")]) == 1
         assert len(fake.seen("PATCH")) >= 2 * args.runs, "every post should have been a real edit"
 
-        sys.path.insert(0, str(REPO_ROOT / "src"))
         from shipml.report.collect import collect
         from shipml.report.compose import ReportContext, compose
 

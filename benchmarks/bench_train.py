@@ -13,7 +13,7 @@ Measured two ways, alternating the two sides on each round so machine load hits 
 1. end to end, each as its own process (what a CI step pays, imports included);
 2. in one warm process (imports excluded), to show where the remaining difference is.
 
-    .venv/bin/python scripts/bench_train.py [--rounds 5]
+    .venv/bin/python -m benchmarks.bench_train [--rounds 5]
 """
 
 from __future__ import annotations
@@ -157,7 +157,6 @@ def in_process(work: Path, rounds: int) -> tuple[list[float], list[float]]:
     """Both sides in this (warm) process: the cost of what shipml does beyond the raw calls."""
     os.environ.update({k: v for k, v in _env(work / "home2").items() if k.startswith(("MLFLOW_", "SHIPML_"))})
     os.environ["OMP_NUM_THREADS"] = "1"
-    sys.path.insert(0, str(REPO / "src"))
     from shipml.config import load_config
     from shipml.train.trainer import train
 

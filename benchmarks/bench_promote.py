@@ -7,7 +7,7 @@ and previous aliases, write the provenance tags, move previous-champion and cham
 tag the replaced version. Both run in-process on the same server, alternating, so
 the figure is the price of the safety, not of process start-up.
 
-    .venv/bin/python scripts/bench_promote.py [--rounds 30]
+    .venv/bin/python -m benchmarks.bench_promote [--rounds 30]
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ import time
 import uuid
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-sys.path.insert(0, str(REPO_ROOT / "src"))
+from tests.support import services
 
-import services  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

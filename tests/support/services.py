@@ -6,9 +6,9 @@ Kubernetes control plane later): a command line, a readiness probe, a pid file
 and a log file under a state directory. A service that does not become ready in
 time is an error with the tail of its log, never a silent skip.
 
-    python scripts/services.py start mlflow [--port 5055] [--state-dir .shipml/services]
-    python scripts/services.py stop mlflow
-    python scripts/services.py status
+    python -m tests.support.services start mlflow [--port 5055] [--state-dir .shipml/services]
+    python -m tests.support.services stop mlflow
+    python -m tests.support.services status
 """
 
 from __future__ import annotations

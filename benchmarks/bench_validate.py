@@ -1,7 +1,7 @@
 """Benchmark ``shipml validate`` against raw Great Expectations + raw Evidently doing the same work.
 
-    .venv/bin/python scripts/bench_validate.py                  # 100k and 1M rows, then 10M sampled
-    .venv/bin/python scripts/bench_validate.py --sizes 100000 --no-big
+    .venv/bin/python -m benchmarks.bench_validate                  # 100k and 1M rows, then 10M sampled
+    .venv/bin/python -m benchmarks.bench_validate --sizes 100000 --no-big
 
 Both sides run as fresh processes (imports included, as in a CI step) on the
 same Parquet files: the same 40-expectation GX suite (GX's JSON format) on the

@@ -6,7 +6,7 @@
    (so the two must also agree on the CI to ~1e-12, which is checked).
 2. DeLong's test on 1M rows (target < 1 s).
 
-Usage: ``python scripts/bench_gate.py [--rows 100000] [--resamples 2000]
+Usage: ``python -m benchmarks.bench_gate [--rows 100000] [--resamples 2000]
 [--baseline-resamples N]``. With ``--baseline-resamples`` below ``--resamples``
 the sklearn loop is timed on that many and scaled (said so in the output).
 """

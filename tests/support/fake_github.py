@@ -24,7 +24,7 @@ Faults can be injected per method and path: 5xx, secondary-rate-limit 403 with
 a read-only token gets GitHub's plain 403 "Resource not accessible by
 integration" on writes, as a fork PR's ``GITHUB_TOKEN`` does.
 
-Run standalone for a demo: ``python tests/fake_github.py --port 8765 --token T --pr 1``.
+Run standalone for a demo: ``python -m tests.support.fake_github --port 8765 --token T --pr 1``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Cold = empty package cache (what a fresh runner pays); warm = the cache filled (
 cached runner or the second job pays). The same install with plain pip is the raw baseline
 the ratios are against. `shipml --help` start-up is the median of several runs.
 
-    python scripts/bench_setup.py [--extras comment,train] [--pip comment] [--runs 5]
+    python benchmarks/bench_setup.py [--extras comment,train] [--pip comment] [--runs 5]
 """
 
 from __future__ import annotations
