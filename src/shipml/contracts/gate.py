@@ -30,8 +30,22 @@ class MetricOutcome(Contract):
     ci_low: float | None = None
     ci_high: float | None = None
     confidence: float | None = None
-    p_value: float | None = None
+    p_value: float | None = Field(
+        default=None, description="The p shown in the table: p_adjusted when adjusted, else p_raw."
+    )
     test: str | None = None
+    method: str | None = Field(
+        default=None,
+        description="The one procedure that produced both the CI and the p (e.g. delong, "
+        "tango-score, paired-bootstrap-percentile); null when nothing was compared.",
+    )
+    p_raw: float | None = Field(default=None, description="Unadjusted p of the method above.")
+    p_adjusted: float | None = Field(
+        default=None, description="p after the multiplicity adjustment named in `adjustment`."
+    )
+    adjustment: str | None = Field(
+        default=None, description='How p was adjusted, e.g. "holm over 2 tests"; null: not adjusted.'
+    )
     rule: str
     outcome: Outcome
     significant: bool | None = Field(
