@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
+
 from shipml.config import reference
 from tests.conftest import REPO
 
 
-def test_readme_config_reference_is_current() -> None:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    assert reference.update(text) == text, "run: python -m shipml.config.reference --write README.md"
+def test_config_reference_is_current() -> None:
+    text = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
+    assert reference.update(text) == text, "run: python -m shipml.config.reference --write docs/config.md"
+
+
+def test_config_reference_refuses_an_undocumented_field() -> None:
+    from pydantic import BaseModel, Field
+
+    class Section(BaseModel):
+        documented: int = Field(default=1, description="Has one.")
+        silent: int = 2
+
+    with pytest.raises(ValueError, match=r"`x.silent` \(Section.silent\) has no description"):
+        reference.rows(Section, "x.")
 
 
 def test_readme_keeps_exactly_two_setup_commands() -> None:

@@ -12,9 +12,15 @@ from .base import Section
 class PreprocessingSection(Section):
     """The ColumnTransformer in front of the estimator; it is logged as part of the model."""
 
-    numeric_impute: Literal["median", "mean", "most_frequent", "none"] = "median"
-    scale: bool = True
-    categorical_impute: Literal["most_frequent", "constant", "none"] = "most_frequent"
+    numeric_impute: Literal["median", "mean", "most_frequent", "none"] = Field(
+        default="median",
+        description="How missing numeric values are filled; none = leave them to the estimator.",
+    )
+    scale: bool = Field(default=True, description="Standardise numeric columns (zero mean, unit variance).")
+    categorical_impute: Literal["most_frequent", "constant", "none"] = Field(
+        default="most_frequent",
+        description="How missing categories are filled; constant = a separate 'missing' category.",
+    )
     one_hot: bool = Field(default=True, description="One-hot encode categories; false = ordinal codes.")
     max_categories: int | None = Field(default=None, ge=2, description="Rarer categories share one column.")
     numeric: list[str] | None = Field(

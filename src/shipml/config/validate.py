@@ -14,12 +14,14 @@ DriftMethod = Literal["auto", "psi", "wasserstein", "jensenshannon", "ks", "chis
 class ColumnContract(Section):
     """One column of the schema contract derived from shipml.yaml."""
 
-    dtype: Literal["int", "float", "number", "string", "bool", "datetime", "category"] | None = None
-    nullable: bool = True
+    dtype: Literal["int", "float", "number", "string", "bool", "datetime", "category"] | None = Field(
+        default=None, description="Expected type of the column; null = any."
+    )
+    nullable: bool = Field(default=True, description="Whether missing values are allowed.")
     allowed: list[str | int | float | bool] | None = Field(default=None, description="Allowed values.")
-    min: float | None = None
-    max: float | None = None
-    required: bool = True
+    min: float | None = Field(default=None, description="Smallest allowed value (inclusive).")
+    max: float | None = Field(default=None, description="Largest allowed value (inclusive).")
+    required: bool = Field(default=True, description="The column must be present.")
     severity: Literal["error", "warning"] = Field(
         default="error", description="error fails the step; warning only reports."
     )
@@ -32,15 +34,19 @@ class ColumnContract(Section):
 
 
 class ColumnDrift(Section):
-    method: DriftMethod | None = None
-    threshold: float | None = Field(default=None, gt=0)
+    method: DriftMethod | None = Field(
+        default=None, description="Drift method for this column; null = drift.method."
+    )
+    threshold: float | None = Field(
+        default=None, gt=0, description="Threshold for this column; null = the method default."
+    )
     kind: Literal["num", "cat"] | None = Field(
         default=None, description="Override the inferred kind (num: numeric, cat: categorical)."
     )
 
 
 class DriftSection(Section):
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="Measure drift against data.reference.")
     method: DriftMethod = Field(
         default="auto",
         description="auto: p-value tests (ks/chisquare) up to `effect_size_above_rows`, effect sizes "
@@ -55,7 +61,12 @@ class DriftSection(Section):
     prediction: str | None = Field(
         default=None, description="Prediction column, reported as prediction drift."
     )
-    effect_size_above_rows: int = Field(default=1000, ge=1)
+    effect_size_above_rows: int = Field(
+        default=1000,
+        ge=1,
+        description="With method auto: reference sets larger than this use effect sizes, smaller ones "
+        "p-value tests.",
+    )
     correction: Literal["holm", "bh", "none"] = Field(
         default="holm", description="Multiple-testing correction across columns for p-value methods."
     )
@@ -66,7 +77,7 @@ class DriftSection(Section):
     sample_rows: int | None = Field(
         default=None, ge=100, description="Deterministic sample size for big data."
     )
-    seed: int = 0
+    seed: int = Field(default=0, description="Seed of the sample_rows sampling; same seed, same rows.")
 
 
 class ValidateSection(Section):
@@ -74,5 +85,8 @@ class ValidateSection(Section):
     contract: dict[str, ColumnContract] = Field(
         default_factory=dict, alias="schema", description="Schema contract: column -> expectations."
     )
-    fail_on: Literal["error", "warning", "never"] = "error"
+    fail_on: Literal["error", "warning", "never"] = Field(
+        default="error",
+        description="Lowest expectation severity that fails the step; never = report only.",
+    )
     drift: DriftSection = Field(default_factory=DriftSection)
