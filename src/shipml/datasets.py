@@ -7,7 +7,10 @@ exit 2) and hashing for lineage reads each file once, in chunks.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
+import io
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +44,32 @@ def data_files(path: Path) -> list[Path]:
     return [path]
 
 
+def _csv_header(source: Path, sep: str) -> list[str]:
+    opener = gzip.open if source.suffix.lower() == ".gz" else open
+    with opener(source, "rt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
+        first = fh.readline()
+    return next(csv.reader(io.StringIO(first), delimiter=sep), [])
+
+
+def _parquet_header(source: Path) -> list[str]:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    files = data_files(source)
+    return list(pq.read_schema(files[0]).names)
+
+
+def _refuse_duplicate_headers(names: list[str], role: str, source: Path) -> None:
+    """pandas renames a second ``amount`` to ``amount.1``: a check on ``amount`` would miss it."""
+    seen: set[str] = set()
+    dupes = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+    if dupes:
+        listed = ", ".join(f"'{d}'" for d in dict.fromkeys(dupes))
+        raise InputDataError(
+            f"{role} file {source} has duplicate column names: {listed}",
+            hint="rename or drop the repeated columns so each name appears once",
+        )
+
+
 def read_table(
     path: str | os.PathLike[str], *, role: str = "data", columns: list[str] | None = None
 ) -> pd.DataFrame:
@@ -60,9 +89,11 @@ def read_table(
     try:
         if source.is_dir() or suffix in PARQUET_SUFFIXES:
             require("pyarrow", "validate")  # the only Parquet engine we support
+            _refuse_duplicate_headers(_parquet_header(source), role, source)
             frame = pd.read_parquet(source, columns=columns)
         elif suffix in CSV_SUFFIXES:
             sep = "\t" if suffix.startswith(".tsv") else ","
+            _refuse_duplicate_headers(_csv_header(source, sep), role, source)
             frame = pd.read_csv(source, sep=sep, usecols=columns, low_memory=False)
         else:
             raise InputDataError(
@@ -71,9 +102,14 @@ def read_table(
             )
     except InputDataError:
         raise
+    except UnicodeDecodeError as exc:
+        raise InputDataError(
+            f"{role} file {source} is not UTF-8 text (byte {exc.start}: {exc.reason})",
+            hint=f"re-encode it as UTF-8, e.g. iconv -f latin1 -t utf-8 {source.name} > utf8-{source.name}",
+        ) from None
     except pd.errors.EmptyDataError as exc:
         raise InputDataError(f"{role} file {source} is empty ({exc})", hint="regenerate the file") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
         first = first_line(exc)
         raise InputDataError(
             f"{role} file {source} cannot be parsed: {first}", hint="check it is valid CSV/Parquet"

@@ -90,3 +90,27 @@ def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:
     run = run_shipml("doctor", "--config", str(tmp_path / "nope.yaml"), cwd=tmp_path)
     assert run.code == ExitCode.BAD_INPUT
     assert "config file" in run.stderr and "not found" in run.stderr
+
+
+def test_unknown_key_suggests_the_closest_known_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "gate:\n  slices:\n    - column: contract\n      min_row: 3\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert ":4: gate.slices[0].min_row: unknown key (did you mean 'min_rows'?)" in str(err.value)
+
+
+def test_unknown_key_without_a_close_match_suggests_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path, "gate:\n  zzzz: 1\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "gate.zzzz: unknown key." in str(err.value)
+    assert "did you mean" not in str(err.value)
+
+
+def test_post_load_errors_blame_the_env_override_not_a_file_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "project: x\ndata:\n  target: churned\n")
+    cfg = load_config(path, environ={"SHIPML_DATA__TARGET": "label"})
+    assert cfg.where("data", "target") == "environment variable SHIPML_DATA__TARGET: data.target"
+    assert cfg.where("project").endswith("shipml.yaml:1: project")
+    flagged = load_config(path, overrides={("data", "target"): "y"})
+    assert flagged.where("data", "target") == "option --target: data.target"

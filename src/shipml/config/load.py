@@ -53,6 +53,7 @@ class ShipmlConfig(Section):
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)
+    _origin: dict[KeyPath, str] = PrivateAttr(default_factory=dict)
 
     @property
     def source(self) -> Path | None:
@@ -85,6 +86,10 @@ class ShipmlConfig(Section):
         the user a search.
         """
         dotted = _dotted(keys)
+        # A value set by an env var or flag is blamed on that, never on a file line that lacks it.
+        for depth in range(len(keys), 0, -1):
+            if keys[:depth] in self._origin:
+                return f"{self._origin[keys[:depth]]}: {dotted}"
         if self._source is None:
             return dotted
         line = self.line_of(*keys)
@@ -165,15 +170,46 @@ def env_overrides(environ: Mapping[str, str] | None = None) -> dict[KeyPath, tup
 
 def _fix_hint(err_type: str) -> str:
     if err_type == "extra_forbidden":
-        return "remove it or check its spelling against the config reference in the README"
+        return "remove it or check its spelling against the config reference (docs/config.md)"
     if err_type == "missing":
         return "add it"
-    return "fix the value (see the config reference in the README)"
+    return "fix the value (see the config reference, docs/config.md)"
+
+
+def _known_keys(loc: KeyPath) -> list[str]:
+    """The keys the model accepts at the parent of ``loc`` (for "did you mean")."""
+    model: Any = ShipmlConfig
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get("validate_" if part == "validate" else str(part))
+        if field is None:  # a dict key (a column name): its values have the dict's value model
+            continue
+        model = _model_of(field.annotation)
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_of(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _describe(err: Mapping[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
-        return "unknown key"
+        import difflib
+
+        loc = _loc(err)
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc), n=1, cutoff=0.6)
+        return f"unknown key (did you mean '{close[0]}'?)" if close else "unknown key"
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
@@ -219,6 +255,7 @@ def build_config(
     cfg._source = source
     if lines:
         cfg._lines = dict(lines)
+    cfg._origin = dict(origin or {})
     return cfg
 
 
