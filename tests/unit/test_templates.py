@@ -60,3 +60,43 @@ def test_pr_workflow_cannot_write_and_comment_workflow_runs_no_pr_code() -> None
     triggers = comment.get("on", comment.get(True))  # YAML 1.1 reads a bare `on` key as true
     assert list(triggers) == ["workflow_run"]
     assert not any("checkout" in str(s.get("uses", "")) for s in _steps(comment))
+
+
+def test_pr_workflow_uploads_every_file_the_report_points_to(tmp_path: Path, example_project: Path) -> None:
+    """The comment says the drift report and GX result are "in the run's artifacts": make it true.
+
+    Runs validate as a runner would (GITHUB_ACTIONS, RUNNER_TEMP) and checks that the result file
+    and every artefact it names lie under a path the template's upload step uploads.
+    """
+    import json
+    import os
+
+    from tests.conftest import run_shipml
+
+    workflow = yaml.safe_load((REPO / "workflows-templates" / "shipml-pr.yml").read_text())
+    uploads = [s for s in _steps(workflow) if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert len(uploads) == 1
+    temp = tmp_path / "runner-temp"
+    uploaded = [
+        Path(line.strip().replace("${{ runner.temp }}", str(temp)))
+        for line in str(uploads[0]["with"]["path"]).splitlines()
+        if line.strip()
+    ]
+    summary = tmp_path / "summary.md"
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "PATH": os.environ["PATH"],
+    }
+    run = run_shipml("validate", cwd=example_project, env=env)
+    assert run.code in (0, 1), run.output
+    results = list(temp.rglob("validate.json"))
+    assert len(results) == 1
+    artifacts = json.loads(results[0].read_text())["details"]["artifacts"]
+    named = [Path(p) for p in (artifacts.get("drift_html"), artifacts.get("gx_json")) if p]
+    assert len(named) == 2, artifacts
+    for path in [results[0], *named]:
+        assert path.is_file()
+        assert any(path.resolve().is_relative_to(u.resolve()) for u in uploaded), f"{path} is not uploaded"
