@@ -323,7 +323,8 @@ def test_status_and_summary_and_output_file(fake: FakeGitHub, tmp_path: Path) ->
     assert report in summary.read_text()
     assert f"report written to {out}" in run.stdout
     (status,) = fake.statuses(REPO, SHA)
-    assert status["state"] == "success" and str(status["description"]).startswith("needs a look")
+    # An inconclusive gate must not turn a required check green (comment.inconclusive_status).
+    assert status["state"] == "failure" and str(status["description"]).startswith("needs a look")
     assert status["target_url"] == posted["html_url"]
     written = outputs.read_text()
     assert f"comment-id={posted['id']}" in written and f"comment-url={posted['html_url']}" in written
@@ -347,3 +348,20 @@ def test_a_report_over_githubs_limit_is_cut_and_still_posted(fake: FakeGitHub, t
     assert "### ⛔ Don't ship" in body and "cut to fit GitHub's comment limit" in body
     assert len(summary.read_text()) > 200_000  # the job summary keeps everything
     assert "cut to fit" in run.output
+
+
+@pytest.mark.parametrize("chosen", ["pending", "success"])
+def test_inconclusive_status_is_the_projects_choice(fake: FakeGitHub, chosen: str) -> None:
+    run = comment(
+        fake,
+        "--results",
+        results("look"),
+        "--pr-number",
+        str(PR),
+        "--status-context",
+        "shipml/gate",
+        env={"SHIPML_COMMENT__INCONCLUSIVE_STATUS": chosen},
+    )
+    assert run.code == 0, run.output
+    (status,) = fake.statuses(REPO, SHA)
+    assert status["state"] == chosen

@@ -304,7 +304,10 @@ def _post(
                 "no commit to set a status on", hint="run on a pull_request or workflow_run event"
             )
         errored = any(lr.result.status == "error" for lr in found.results)
-        state = status.state_for(report.verdict.key, errored=errored)
+        undecided = any(lr.result.status == "inconclusive" for lr in found.results)
+        state = status.state_for(
+            report.verdict.key, errored=errored, undecided=undecided, on_undecided=c.inconclusive_status
+        )
         reason = report.verdict.reasons[0] if report.verdict.reasons else ""
         description = f"{VERDICT_TEXT[report.verdict.key]}: {reason}"
         status.set_status(

@@ -20,6 +20,11 @@ class CommentSection(Section):
     status_context: str | None = Field(
         default=None, description="Also set a commit status with this context."
     )
+    inconclusive_status: Literal["failure", "pending", "success"] = Field(
+        default="failure",
+        description="Commit status state when a result is inconclusive (needs a look): failure blocks a "
+        "required check; pending keeps it waiting; success lets the PR merge undecided.",
+    )
     api_url: str | None = Field(
         default=None,
         description="GitHub REST API base URL. Default: $GITHUB_API_URL, else https://api.github.com.",

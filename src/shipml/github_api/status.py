@@ -1,8 +1,12 @@
 """A commit status carrying the verdict, so branch protection can require it.
 
-"Needs a look" maps to success: it means the gate could not decide and the
-project chose not to fail on that (``gate.fail_on_inconclusive``); the status
-description still says so. A result that could not finish maps to ``error``.
+A required check that says ``success`` lets the PR merge, so an *undecided*
+result (an inconclusive gate) must not map to success by default: it maps to
+``comment.inconclusive_status`` (``failure`` unless the project chose
+``pending`` or ``success``). Warnings alone (a warning-level expectation) are a
+decision already taken by the project's own severity, so they stay ``success``
+with the description saying what to look at. A result that could not finish
+maps to ``error``; a failed one to ``failure``.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ State = Literal["success", "failure", "error", "pending"]
 DESCRIPTION_LIMIT = 140
 
 
-def state_for(verdict: str, *, errored: bool) -> State:
+def state_for(verdict: str, *, errored: bool, undecided: bool, on_undecided: State = "failure") -> State:
     if verdict == "dont-ship":
         return "error" if errored else "failure"
+    if undecided:
+        return on_undecided
     return "success"
 
 
