@@ -197,6 +197,23 @@ def test_init_writes_a_starter_suite_once(tmp_path: Path) -> None:
     assert _result(project / "r.json")["details"]["counts"]["failed_error"] == 0
 
 
+def test_an_all_empty_current_column_fails_the_check_and_drift_still_runs(tmp_path: Path) -> None:
+    """An empty column in the data under test is a finding (exit 1), not unreadable input (exit 2)."""
+    project = _tiny_project(tmp_path / "p")
+    data = project / "data" / "cur.csv"
+    pd.read_csv(data).assign(b=np.nan).to_csv(data, index=False)
+    run = run_shipml("validate", "--result-file", "r.json", cwd=project)
+    assert run.code == 1, run.output
+    assert "Traceback" not in run.output
+    details = _result(project / "r.json")["details"]
+    (empty,) = [e for e in details["expectations"] if e["expectation"] == "column_not_entirely_empty"]
+    assert empty["column"] == "b" and empty["success"] is False and empty["severity"] == "error"
+    drift = details["drift"]
+    assert drift["skipped_empty"] == ["b"]
+    measured = {c["column"] for c in drift["columns"]}
+    assert "b" not in measured and measured, drift
+
+
 # -- bad input: one line, exit 2, nothing written ---------------------------------------------------
 
 
@@ -224,8 +241,8 @@ def _break(project: Path, case: str) -> list[str]:
     elif case == "different schemas":
         frame = pd.read_csv(data / "cur.csv").drop(columns=["b"]).assign(e=1, c=lambda f: f["d"])
         frame.to_csv(data / "cur.csv", index=False)
-    elif case == "all-NaN column":
-        pd.read_csv(data / "cur.csv").assign(b=np.nan).to_csv(data / "cur.csv", index=False)
+    elif case == "all-NaN reference column":
+        pd.read_csv(data / "ref.csv").assign(b=np.nan).to_csv(data / "ref.csv", index=False)
     elif case == "mixed types":
         frame = pd.read_csv(data / "cur.csv").astype({"d": object})
         frame.loc[[3, 17], "d"] = "n/a?"
@@ -243,7 +260,7 @@ BAD = {
     "suite syntax": r"s\.yaml:4: invalid YAML: .*Fix the syntax",
     "different schemas": r"reference data .*ref\.csv and current data have different schemas: "
     r"missing in current: b; only in current: e; type changed: c \(text → number\)",
-    "all-NaN column": r"current data: column b is entirely empty",
+    "all-NaN reference column": r"reference data: column b is entirely empty",
     "mixed types": r"current data: column 'd' mixes numbers and text \(e\.g\. 'n/a\?'; 2 text rows",
 }
 
@@ -295,3 +312,9 @@ def test_bad_flags_are_one_line_exit_2(tmp_path: Path, args: list[str], message:
     run = run_shipml("validate", *args, cwd=project)
     assert run.code == 2, run.output
     assert message in _single_error_line(run)
+
+
+def test_a_suite_with_nothing_to_check_warns(tmp_path: Path) -> None:
+    project = _tiny_project(tmp_path / "p", suite="columns: {}\n", schema="")
+    run = run_shipml("validate", "--no-drift", "--result-file", "r.json", cwd=project)
+    assert "has no expectations: nothing in it was checked" in run.stderr, run.output

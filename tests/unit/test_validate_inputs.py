@@ -20,6 +20,12 @@ def test_all_empty_column_is_refused_unless_ignored() -> None:
     check_frame(frame, "current data", skip=["b", "c"])
 
 
+def test_all_empty_columns_are_returned_when_allowed() -> None:
+    frame = pd.DataFrame({"a": [1, 2, 3], "b": [np.nan] * 3, "c": [None] * 3})
+    assert check_frame(frame, "current data", allow_empty=True) == ["b", "c"]
+    assert check_frame(frame, "current data", skip=["b", "c"], allow_empty=True) == []
+
+
 def test_numbers_mixed_with_text_are_refused_with_an_example() -> None:
     frame = pd.DataFrame(
         {"amount": ["1.5", "2", "abc", "3", "4", "abc"], "city": ["x", "y", "1", "z", "x", "y"]}

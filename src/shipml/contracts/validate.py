@@ -71,6 +71,11 @@ class DriftSummary(Contract):
     seed: int | None = None
     correction: str = Field(description='"holm", "bh", or "none" when no column used a p-value test.')
     columns: list[DriftColumn]
+    skipped_empty: list[str] = Field(
+        default_factory=list,
+        description="Current-data columns left out of drift because every value is missing "
+        "(each fails the built-in column_not_entirely_empty check instead).",
+    )
 
     @property
     def drifted(self) -> list[DriftColumn]:

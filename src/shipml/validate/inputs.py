@@ -70,16 +70,26 @@ def family(series: pd.Series) -> Family:
 
 
 def check_frame(
-    frame: pd.DataFrame, role: str, *, skip: Collection[str] = (), text_ok: Collection[str] = ()
-) -> None:
-    """Reject all-empty columns and columns mixing numbers with text."""
+    frame: pd.DataFrame,
+    role: str,
+    *,
+    skip: Collection[str] = (),
+    text_ok: Collection[str] = (),
+    allow_empty: bool = False,
+) -> list[str]:
+    """Reject columns mixing numbers with text; all-empty columns too unless ``allow_empty``.
+
+    With ``allow_empty`` the all-empty columns are returned instead: in the data being
+    validated an empty column is a finding (its expectations fail, exit 1), not a file
+    shipml cannot read (exit 2), and the other columns are still checked.
+    """
     import pandas as pd
 
     columns = [c for c in frame.columns if c not in skip]
     if not columns:
-        return
+        return []
     empty = [str(c) for c in columns if not frame[c].notna().any()]
-    if empty:
+    if empty and not allow_empty:
         raise InputDataError(
             f"{role}: column{'s' if len(empty) > 1 else ''} {_names(empty)} "
             f"{'are' if len(empty) > 1 else 'is'} entirely empty (all values missing)",
@@ -87,7 +97,7 @@ def check_frame(
         )
     for column in columns:
         series = frame[column]
-        if series.dtype != object or column in text_ok:
+        if str(column) in empty or series.dtype != object or column in text_ok:
             continue
         inferred = pd.api.types.infer_dtype(series, skipna=True)
         if inferred in ("mixed", "mixed-integer"):
@@ -109,6 +119,7 @@ def check_frame(
                 f"(e.g. {text_values[0]!r}; {rows} text row{'s' if rows != 1 else ''} among numbers)",
                 hint="fix those values (or declare `dtype: string` in validate.schema if the column is text)",
             )
+    return empty
 
 
 def check_suite_columns(specs: Iterable[ExpectationSpec], columns: Collection[str], role: str) -> None:

@@ -57,6 +57,13 @@ def execute(request: Request) -> Outcome:
             suites = [load_suite(path) for path in request.suites]
             # unknown types and bad arguments are reported before any data is read
             gx_runner.build_expectations([spec for suite in suites for spec in suite.expectations])
+    for suite in suites:
+        if not suite.expectations:  # e.g. `columns: {}`: passing it would say nothing was wrong
+            runner.warning(
+                f"suite {suite.name} has no expectations: nothing in it was checked",
+                file=suite.file,
+                title="shipml validate",
+            )
     file_specs = [spec for suite in suites for spec in suite.expectations]
     with stage("Reading data"):
         current = inputs.read_data(request.data, "current data")
@@ -67,7 +74,7 @@ def execute(request: Request) -> Outcome:
         )
     text_ok = {name for name, rule in section.contract.items() if rule.dtype in ("string", "category")}
     ignore = list(cfg.data.ignore)
-    inputs.check_frame(current, "current data", skip=ignore, text_ok=text_ok)
+    empty = inputs.check_frame(current, "current data", skip=ignore, text_ok=text_ok, allow_empty=True)
     if reference is not None:
         inputs.check_frame(reference, "reference data", skip=ignore, text_ok=text_ok)
         optional = [c for c in (cfg.data.target, section.drift.prediction) if c]
@@ -84,7 +91,10 @@ def execute(request: Request) -> Outcome:
     specs: list[ExpectationSpec] = [spec for suite in all_suites for spec in suite.expectations]
     prepared = None  # planned before any expectation runs, so a drift config error costs nothing
     if reference is not None:
-        prepared = drift.prepare(reference, current, section.drift, target=cfg.data.target, ignore=ignore)
+        # An all-empty current column has no distribution to compare; the others still get measured.
+        prepared = drift.prepare(
+            reference, current, section.drift, target=cfg.data.target, ignore=[*ignore, *empty]
+        )
 
     outcomes: list[ExpectationOutcome] = []
     gx_raw: dict[str, Any] | None = None
@@ -96,6 +106,9 @@ def execute(request: Request) -> Outcome:
         with stage(f"Measuring drift on {len(prepared.plans)} columns (Evidently)"):
             drift_run = drift.measure(prepared, section.drift)
 
+    outcomes = [*(empty_column_outcome(column) for column in empty), *outcomes]
+    if drift_run is not None and empty:
+        drift_run.summary.skipped_empty = list(empty)
     artifacts = _write_artifacts(request.output_dir, gx_raw, drift_run)
     counts = Counts(
         evaluated=len(outcomes),
@@ -116,6 +129,19 @@ def execute(request: Request) -> Outcome:
     status, reasons = decide(details)
     annotate(details)
     return Outcome(status=status, summary=summarize(details, reasons), details=details, reasons=reasons)
+
+
+def empty_column_outcome(column: str) -> ExpectationOutcome:
+    """An entirely empty column fails even when no suite checks it: a broken export must not pass."""
+    return ExpectationOutcome(
+        suite="shipml (built-in)",
+        expectation="column_not_entirely_empty",
+        column=column,
+        severity="error",
+        success=False,
+        unexpected_percent=100.0,
+        observed_value="every value is missing",
+    )
 
 
 def decide(details: ValidateDetails) -> tuple[Literal["passed", "failed"], list[str]]:
