@@ -116,6 +116,13 @@ def _change(row: MetricOutcome, *, budget: bool) -> str:
     )
 
 
+def _method(row: MetricOutcome) -> str | None:
+    """The procedure behind the CI and p; older files name only a ``test``; nothing compared, nothing."""
+    if row.method:
+        return row.method
+    return row.test if row.p_value is not None or row.ci_low is not None else None
+
+
 def table(
     rows: Sequence[MetricOutcome], *, slices: bool = False, primary: str | None = None, budget: bool = False
 ) -> list[str]:
@@ -140,7 +147,7 @@ def table(
             _change(r, budget=budget),
             ci,
             _p_cell(r, p_head),
-            md.cell(r.method or r.test, 40),
+            md.cell(_method(r), 40),
             md.cell(r.rule or md.NULL, 60),
             f"{md.icon(r.outcome)} {r.outcome}",
         ]
