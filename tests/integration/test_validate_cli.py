@@ -60,7 +60,7 @@ def test_example_passes_with_a_drift_warning_and_publishes_everything(example_pr
     assert html.stat().st_size > 100_000 and "<html" in html.read_text()[:2000].lower()
     assert _result(gx_json)["statistics"]["evaluated_expectations"] == details["counts"]["evaluated"]
     summary = (home / "step_summary.md").read_text()
-    assert "### Data validation: ✅ passed with warnings" in summary
+    assert "### shipml validate: ✅ passed with warnings" in summary
     assert "| monthly_charges | num | wasserstein |" in summary
     # local annotations: file:line of the suite entry
     assert "warning: expectations/churn.yaml:25: monthly_charges: values_to_be_between" in run.stderr

@@ -44,9 +44,13 @@ def test_an_errored_command_means_dont_ship(tmp_path: Path) -> None:
 
 def test_change_arrows_follow_the_metric_direction(tmp_path: Path) -> None:
     markdown = compose(collect([str(FIXTURES / "pass")]).results, ReportContext()).markdown()
-    assert "| log_loss | 0.4210 | 0.4102 | ▼ -0.0108 better |" in markdown  # lower is better
-    assert "| **roc_auc** | 0.8412 | 0.8533 | ▲ +0.0121 better |" in markdown
-    assert "| latency_ms_p95 | 3.100 | 3.400 | ▲ +0.300 worse |" in markdown
+    # lower is better: a significant fall of log loss is green
+    assert "| log_loss | 0.4210 | 0.4102 | 🟢 ▼ -0.0108 better |" in markdown
+    assert "| **roc_auc** | 0.8412 | 0.8533 | 🟢 ▲ +0.0121 better |" in markdown
+    assert "| accuracy | 0.7905 | 0.7950 | ▲ +0.0045 better |" in markdown  # not significant: no colour
+    # budgets are red only when their rule fails: slower and bigger, but within budget
+    assert "| latency_ms_p95 | 3.100 | 3.400 | ▲ +0.300 worse (×1.10) |" in markdown
+    assert "| model_size_mb | 1.820 | 2.410 | ▲ +0.590 worse (×1.32) |" in markdown
 
 
 def test_first_model_has_no_champion_column_values(tmp_path: Path) -> None:
@@ -81,8 +85,8 @@ def test_first_model_has_no_champion_column_values(tmp_path: Path) -> None:
     )
     markdown = compose(collect([str(folder)]).results, ReportContext()).markdown()
     assert "#### Model: challenger v8 vs no champion yet" in markdown
-    assert "| **roc_auc** | — | 0.8500 | — | — | — | min 0.7 | ✅ pass |" in markdown
-    assert "First model" in markdown
+    assert "| **roc_auc** | — | 0.8500 | — | — | — | — | min 0.7 | ✅ pass |" in markdown
+    assert "the first model is judged on absolute rules (min/max) only" in markdown
 
 
 def test_unreadable_details_fall_back_to_summary_md(tmp_path: Path) -> None:
@@ -108,5 +112,5 @@ def test_no_gate_shows_the_trained_model(tmp_path: Path) -> None:
     folder.mkdir()
     shutil.copy(FIXTURES / "pass" / "train.json", folder)
     markdown = compose(collect([str(folder)]).results, ReportContext()).markdown()
-    assert "#### Model: trained `churn-classifier` v8" in markdown
+    assert "#### Model: trained **churn-classifier v8**" in markdown
     assert "| roc_auc | 0.9012 | 0.8533 |" in markdown

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from shipml.config import load_config
 from shipml.contracts.validate import Counts, DriftColumn, DriftSummary, ExpectationOutcome, ValidateDetails
-from shipml.validate import report
+from shipml.report.sections import validate as report
+from shipml.results import Result
 from shipml.validate.contract import contract_suite
 from shipml.validate.pipeline import decide
 
@@ -75,6 +76,17 @@ def _details(
     )
 
 
+def _render(status: str, details: ValidateDetails) -> str:
+    result = Result(
+        command="validate",
+        status=status,
+        details=details.model_dump(mode="json"),
+        started_at="",
+        duration_s=0.0,
+    )
+    return report.render(result)
+
+
 def test_markdown_puts_errors_first_then_biggest_counts_and_sorts_drift_by_severity() -> None:
     outcomes = [
         _outcome(
@@ -86,25 +98,45 @@ def test_markdown_puts_errors_first_then_biggest_counts_and_sorts_drift_by_sever
         _outcome("expect_column_values_to_be_unique", "error", 0, 6, success=True),
     ]
     drift = _drift(("a", 0.5, 0.1, None, True), ("b", 1e-9, 0.05, 1e-9, True), ("c", 0.01, 0.1, None, False))
-    md = report.markdown("failed", _details(outcomes, drift))
-    rows = [line for line in md.splitlines() if line.startswith("| ❌") or line.startswith("| ⚠️")]
+    md = _render("failed", _details(outcomes, drift))
+    table = md.split("#### Data validation", 1)[1].split("#### Drift", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith(("| ❌", "| ⚠️"))]
     assert [r.split("|")[6].strip() for r in rows] == ["`s.yaml:3`", "`s.yaml:2`", "`s.yaml:4`", "`s.yaml:5`"]
     assert "| 40 (4.00%) | `gold` |" in rows[0]
     assert "observed 12.35" in rows[3]
     assert "values_to_be_between(min_value=0)" in rows[2]
-    drift_rows = [
-        line.split("|")[1].strip() for line in md.splitlines() if line.startswith("| ") and "| num |" in line
+    drift_part = md.split("#### Drift", 1)[1].split("<details>", 1)[0]
+    drift_rows = [line.split("|")[1].strip() for line in drift_part.splitlines() if "| num |" in line]
+    assert drift_rows == ["`b`", "`a`"]  # p=1e-9 at 0.05 is further past its threshold than 0.5 vs 0.1
+    folded = md.split("<summary>All 3 columns</summary>", 1)[1]
+    assert [line.split("|")[1].strip() for line in folded.splitlines() if "| num |" in line] == [
+        "`b`",
+        "`a`",
+        "`c`",
     ]
-    assert drift_rows == ["b", "a", "c"]  # p=1e-9 at 0.05 is further past its threshold than 0.5 vs 0.1
-    assert md.startswith("### Data validation: ❌ failed")
-    assert "2 of 3 columns drifted" in md and "holm-adjusted" in md
+    assert [c.column for c in report.drift_rows(_details(outcomes, drift).drift)] == ["b", "a", "c"]  # type: ignore[arg-type]
+    assert md.startswith("### shipml validate: ❌ failed")
+    assert "2 of 3 columns drifted (share 67% ≥ 50%: **dataset drift**)" in md and "holm-adjusted" in md
+    assert "Data: `new.csv` (100 rows)." in md and "4 of 5 expectations failed: 2 errors, 2 warnings." in md
 
 
-def test_markdown_caps_long_failure_lists() -> None:
+def test_statistic_and_threshold_never_read_the_same_when_they_differ() -> None:
+    drift = _drift(("a", 0.10004, 0.1, None, True), ("b", 0.05, 0.05, None, False))
+    md = _render("passed", _details([], drift))
+    assert "| `a` | num | wasserstein | 0.10004 | 0.10000 |" in md
+    assert "| `b` | num | wasserstein | 0.0500 | 0.0500 |" in md  # equal values stay short
+    assert md.startswith("### shipml validate: ✅ passed with warnings")
+
+
+def test_long_failure_lists_show_a_few_and_fold_the_rest() -> None:
     outcomes = [_outcome("expect_column_values_to_not_be_null", "error", i + 1, i + 1) for i in range(40)]
-    md = report.markdown("failed", _details(outcomes, None))
-    assert md.count("| ❌ error |") == report.MAX_FAILURES
-    assert f"and {40 - report.MAX_FAILURES} more failed expectations" in md
+    md = _render("failed", _details(outcomes, None))
+    inline, folded = md.split("<details><summary>All 40 failed expectations</summary>", 1)
+    assert inline.count("| ❌ error |") == report.INLINE_ROWS
+    assert folded.count("| ❌ error |") == 40
+    assert "| `s.yaml:40` |" in inline  # the biggest count first
+    lines = report.text(_details(outcomes, None))
+    assert len([line for line in lines if "✗ error" in line]) == report.TERMINAL_ROWS
 
 
 def test_status_follows_fail_on() -> None:

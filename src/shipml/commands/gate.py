@@ -73,9 +73,9 @@ def run(args: argparse.Namespace) -> Result:
             **tracking.overrides(args),
         },
     )
-    from ..gate.report import render
     from ..gate.run import GateOptions, run_gate
     from ..promote.registry import mlflow_errors
+    from ..report.sections import summarised
 
     options = GateOptions(
         champion=args.champion or None,
@@ -88,16 +88,17 @@ def run(args: argparse.Namespace) -> Result:
     with mlflow_errors(f"the gate of '{cfg.mlflow.registered_model}'"):
         details, summary = run_gate(cfg, options)
     delta = details.primary_metric_delta
-    return recorder.finish(
-        details.verdict,
-        summary=summary,
-        summary_md=render(details),
-        details=details.model_dump(mode="json"),
-        outputs={
-            "verdict": details.verdict,
-            "primary-metric-delta": "" if delta is None else f"{delta:.6g}",
-            "fail-on-inconclusive": cfg.gate.fail_on_inconclusive,
-            "champion-version": (details.champion.version or "") if details.champion else "",
-            "challenger-version": details.challenger.version or "",
-        },
+    return summarised(
+        recorder.finish(
+            details.verdict,
+            summary=summary,
+            details=details.model_dump(mode="json"),
+            outputs={
+                "verdict": details.verdict,
+                "primary-metric-delta": "" if delta is None else f"{delta:.6g}",
+                "fail-on-inconclusive": cfg.gate.fail_on_inconclusive,
+                "champion-version": (details.champion.version or "") if details.champion else "",
+                "challenger-version": details.challenger.version or "",
+            },
+        )
     )

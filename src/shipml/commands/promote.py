@@ -104,21 +104,18 @@ def run(args: argparse.Namespace) -> Result:
                 )
             details = promote(client, decision, aliases, reason=args.reason or None)
 
+    from ..report.sections import summarised
+
     summary = f"{details.registered_model}: {details.message}"
-    md = (
-        f"### shipml promote: {details.action.replace('_', ' ')}\n\n"
-        f"**{details.registered_model}** — {details.message}"
-        + (f" (previous: version {details.previous_version})" if details.previous_version else "")
-        + "\n"
-    )
-    return recorder.finish(
-        "passed",
-        summary=summary,
-        summary_md=md,
-        details=details.model_dump(mode="json"),
-        outputs={
-            "action": details.action,
-            "champion-version": details.champion_version or "",
-            "previous-version": details.previous_version or "",
-        },
+    return summarised(
+        recorder.finish(
+            "passed",
+            summary=summary,
+            details=details.model_dump(mode="json"),
+            outputs={
+                "action": details.action,
+                "champion-version": details.champion_version or "",
+                "previous-version": details.previous_version or "",
+            },
+        )
     )

@@ -40,20 +40,22 @@ def run(args: argparse.Namespace) -> Result:
         },
         require_file=True,
     )
-    from ..train import report
+    from ..report.sections import summarised
+    from ..report.sections.train import summary_line
     from ..train.trainer import train
 
     details = train(cfg).details
-    return recorder.finish(
-        "passed",
-        summary=report.summary(details),
-        summary_md=report.markdown(details),
-        details=details.model_dump(mode="json"),
-        outputs={
-            "run-id": details.run_id,
-            "model-uri": details.model_uri,
-            "model-version": details.model_version,
-            "registered-model": details.registered_model,
-            "metrics": json.dumps(details.metrics.model_dump(exclude_none=True), sort_keys=True),
-        },
+    return summarised(
+        recorder.finish(
+            "passed",
+            summary=summary_line(details),
+            details=details.model_dump(mode="json"),
+            outputs={
+                "run-id": details.run_id,
+                "model-uri": details.model_uri,
+                "model-version": details.model_version,
+                "registered-model": details.registered_model,
+                "metrics": json.dumps(details.metrics.model_dump(exclude_none=True), sort_keys=True),
+            },
+        )
     )

@@ -141,24 +141,26 @@ def run(args: argparse.Namespace) -> Result:
         cfg=cfg, data=data, reference=reference, suites=suites, drift=drift, output_dir=output_dir
     )
     outcome = pipeline.execute(request)
-    from ..validate import report
+    from ..report.sections import summarised
+    from ..report.sections import validate as report
 
     for line in report.text(outcome.details):
         print(line, flush=True)
     details = outcome.details
     drift_summary = details.drift
-    return recorder.finish(
-        outcome.status,
-        summary=outcome.summary,
-        summary_md=report.markdown(outcome.status, details),
-        details=details.model_dump(mode="json"),
-        outputs={
-            "failed-expectations": details.counts.failed_error + details.counts.failed_warning,
-            "drifted-columns": ",".join(c.column for c in drift_summary.drifted) if drift_summary else "",
-            "drift-share": f"{drift_summary.share:.4f}" if drift_summary else "",
-            "drift-report": details.artifacts.drift_html or "",
-            "gx-result": details.artifacts.gx_json or "",
-        },
+    return summarised(
+        recorder.finish(
+            outcome.status,
+            summary=outcome.summary,
+            details=details.model_dump(mode="json"),
+            outputs={
+                "failed-expectations": details.counts.failed_error + details.counts.failed_warning,
+                "drifted-columns": ",".join(c.column for c in drift_summary.drifted) if drift_summary else "",
+                "drift-share": f"{drift_summary.share:.4f}" if drift_summary else "",
+                "drift-report": details.artifacts.drift_html or "",
+                "gx-result": details.artifacts.gx_json or "",
+            },
+        )
     )
 
 

@@ -126,7 +126,7 @@ def _frames(
 def run_gate(cfg: ShipmlConfig, opts: GateOptions) -> tuple[GateDetails, str]:
     """Decide; return the result details and the one-line summary recorded with them."""
     from .. import tracking
-    from .report import summary_line
+    from ..report.sections.gate import summary_line
 
     client = tracking.connect(cfg, extra="gate")
     with stage("Resolving champion and challenger"):

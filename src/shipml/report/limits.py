@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from . import markdown
+
 GITHUB_BODY_LIMIT = 65_536
 
 
@@ -37,8 +39,7 @@ class Fold:
                 "",
                 f"_… {self.cut} more row{'s' if self.cut != 1 else ''} cut to fit GitHub's comment limit._",
             ]
-        opened = " open" if self.open else ""
-        return f"<details{opened}><summary>{self.summary}</summary>\n\n" + "\n".join(body) + "\n\n</details>"
+        return markdown.fold(self.summary, body, open=self.open)
 
 
 @dataclass

@@ -21,8 +21,9 @@ from ..contracts.validate import Artifacts, Counts, ExpectationOutcome, Validate
 from ..datasets import read_table
 from ..errors import InputDataError, UsageError
 from ..progress import stage
+from ..report.sections import validate as report
 from ..runner import display_path
-from . import contract, drift, gx_runner, inputs, report
+from . import contract, drift, gx_runner, inputs
 from .suites import ExpectationSpec, Suite, load_suite
 
 GX_JSON = "gx_result.json"
