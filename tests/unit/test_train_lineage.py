@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from shipml.contracts.train import SplitMetrics, TrainDetails
-from shipml.train import lineage, report
+from shipml.report.sections import train as report
+from shipml.results import Result
+from shipml.train import lineage
 
 
 def _git(root: Path, *args: str) -> str:
@@ -102,13 +104,26 @@ def _details(**extra: object) -> TrainDetails:
 
 def test_report_headline_table_and_link() -> None:
     details = _details(run_url="http://mlflow:5000/#/experiments/3/runs/r1")
-    assert report.summary(details) == (
+    assert report.summary_line(details) == (
         "HistGradientBoostingClassifier trained; test roc_auc 0.8123, accuracy 0.7500; "
         "registered churn v4 as @challenger"
     )
-    md = report.markdown(details)
+    md = report.render(_result(details))
     assert "| metric | train (70 rows) | test (30 rows) |" in md
     assert "| roc_auc | 0.9000 | 0.8123 |" in md
-    assert "[r1](http://mlflow:5000/#/experiments/3/runs/r1)" in md
+    assert "[MLflow run `r1`](http://mlflow:5000/#/experiments/3/runs/r1)" in md
     assert "Cross-validation: roc_auc 0.8000 ± 0.0100" in md
-    assert "`r1`" in report.markdown(_details())  # no UI known: no link
+    assert "`r1`" in report.render(_result(_details()))  # no UI known: no link
+
+
+def _result(details: object) -> Result:
+    from shipml.contracts.train import TrainDetails
+
+    assert isinstance(details, TrainDetails)
+    return Result(
+        command="train",
+        status="passed",
+        details=details.model_dump(mode="json"),
+        started_at="2026-01-01T00:00:00+00:00",
+        duration_s=1.0,
+    )
