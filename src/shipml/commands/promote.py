@@ -11,9 +11,7 @@ import argparse
 from .. import tracking
 from ..config import load_config
 from ..errors import InputDataError, UsageError
-from ..results import Result, ResultRecorder
-
-HELP = "Promote a gated challenger to champion (or --rollback to the previous champion)."
+from ..results import Outcome
 
 DESCRIPTION = """\
 Promote a registered model version that passed `shipml gate` to the champion alias,
@@ -49,8 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tracking.add_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> Result:
-    recorder = ResultRecorder("promote")
+def run(args: argparse.Namespace) -> Outcome:
     cfg = load_config(
         args.config,
         overrides=tracking.overrides(args),
@@ -111,7 +108,7 @@ def run(args: argparse.Namespace) -> Result:
         + (f" (previous: version {details.previous_version})" if details.previous_version else "")
         + "\n"
     )
-    return recorder.finish(
+    return Outcome(
         "passed",
         summary=summary,
         summary_md=md,

@@ -12,23 +12,23 @@ import json
 
 from .. import tracking
 from ..config import load_config
-from ..results import Result, ResultRecorder
-
-HELP = "Train the configured model, log it to MLflow with lineage and register it as the challenger."
+from ..results import Outcome
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     tracking.add_arguments(parser)
     parser.add_argument("--experiment", default=None, help="MLflow experiment (mlflow.experiment).")
     parser.add_argument(
-        "--challenger-alias", default=None, help="Alias set on the new version (mlflow.challenger_alias)."
+        "--challenger-alias",
+        "--alias",
+        default=None,
+        help="Alias set on the new version (mlflow.challenger_alias).",
     )
     parser.add_argument("--target", default=None, help="Label column (data.target).")
     parser.add_argument("--seed", default=None, help="Split/CV seed (model.split.seed).")
 
 
-def run(args: argparse.Namespace) -> Result:
-    recorder = ResultRecorder("train")
+def run(args: argparse.Namespace) -> Outcome:
     cfg = load_config(
         args.config,
         overrides={
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> Result:
     from ..train.trainer import train
 
     details = train(cfg).details
-    return recorder.finish(
+    return Outcome(
         "passed",
         summary=report.summary(details),
         summary_md=report.markdown(details),

@@ -178,9 +178,7 @@ def decide(results: Sequence[LoadedResult]) -> Verdict:
         elif r.status == "failed":
             blocking.append(f"`{r.command}` failed: {what}")
         elif r.status == "inconclusive":
-            (blocking if r.outputs.get("fail-on-inconclusive") else look).append(
-                f"`{r.command}` inconclusive: {what}"
-            )
+            (blocking if r.blocking else look).append(f"`{r.command}` inconclusive: {what}")
         elif r.command == "validate":
             look += _validate_warnings(r)
     if blocking:
