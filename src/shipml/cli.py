@@ -98,17 +98,21 @@ def check_destinations(command: str, result_file: str | None) -> None:
     from .results import default_result_path
 
     target = Path(result_file) if result_file else default_result_path(command)
-    try:
-        if target.is_dir():
-            raise IsADirectoryError(21, "is a directory")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not os.access(target.parent, os.W_OK):
-            raise PermissionError(13, "folder not writable")
-    except OSError as exc:
+    # Checked without creating anything: the nearest existing folder must take the new file or folders.
+    existing = target.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    problem = None
+    if target.is_dir():
+        problem = "it is a directory"
+    elif not existing.is_dir():
+        problem = f"{existing} is not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"{existing} is not writable"
+    if problem:
         raise UnwritableDestination(
-            f"cannot write the result file {target}: {exc.strerror or exc}",
-            hint="pass a writable --result-file path",
-        ) from None
+            f"cannot write the result file {target}: {problem}", hint="pass a writable --result-file path"
+        )
     for var in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
         value = os.environ.get(var)
         if value and not Path(value).parent.is_dir():
@@ -118,7 +122,7 @@ def check_destinations(command: str, result_file: str | None) -> None:
             )
 
 
-def _publish(result: Result, result_file: str | None) -> None:
+def _publish(result: Result, result_file: str | None, *, refused: bool = False) -> None:
     from .results import publish, write_result
 
     path = write_result(result, result_file).resolve()
@@ -126,21 +130,22 @@ def _publish(result: Result, result_file: str | None) -> None:
     line = f"shipml {result.command}: {result.status}"
     if result.summary:
         line += f": {result.summary}"
-    stream = sys.stderr if result.status == "error" else sys.stdout
+    # Errors and refusals raised mid-way go to stderr, like any failing program's last word.
+    stream = sys.stderr if result.status == "error" or refused else sys.stdout
     print(f"{line} ({result.duration_s:.1f}s)", file=stream, flush=True)
 
 
-def _record(result: Result, args: argparse.Namespace, code: int) -> int:
+def _record(result: Result, args: argparse.Namespace, code: int, *, refused: bool = False) -> int:
     """Write and publish; a destination that broke meanwhile is one line and exit 2, not a traceback."""
     try:
-        _publish(result, args.result_file)
+        _publish(result, args.result_file, refused=refused)
     except OSError as exc:
         print(
             f"shipml {args.command}: could not record the result ({exc.strerror or exc}: "
             f"{exc.filename or args.result_file}); pass a writable --result-file and check $GITHUB_OUTPUT",
             file=sys.stderr,
         )
-        return int(ExitCode.BAD_INPUT) if code == ExitCode.OK else code
+        return int(ExitCode.BAD_INPUT)
     return code
 
 
@@ -176,7 +181,8 @@ def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
             traceback.print_exc()
         if runner.in_actions():
             runner.error(str(exc), title=f"shipml {command}")
-        return _record(build_result(command, clock, _decided(exc, command)), args, int(exc.exit_code))
+        decided = build_result(command, clock, _decided(exc, command))
+        return _record(decided, args, int(exc.exit_code), refused=True)
     except ShipmlError as exc:
         if _debug(args):
             traceback.print_exc()
