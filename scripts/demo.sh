@@ -8,7 +8,7 @@
 # MLflow runs in its embedded sqlite store under examples/churn/.shipml/ (fresh each run).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shipml="$(bash "$repo/scripts/setup.sh" validate,train,gate,comment)"
+shipml="$(bash "$repo/actions/setup/install.sh" validate,train,gate,comment)"
 
 cd "$repo/examples/churn"
 rm -rf .shipml

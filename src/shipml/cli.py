@@ -1,32 +1,32 @@
 """``shipml <command>``: argument parsing, the error contract and result publishing.
 
-Commands are registered by module path and imported only when chosen, so
+Commands are declared in :mod:`shipml.commands` and imported only when chosen, so
 ``shipml comment`` never pays for MLflow or Evidently imports, and ``--help``
-starts in a fraction of a second. A command module provides ``HELP``,
-``add_arguments(parser)`` and ``run(args) -> Result``; everything common (config
-flags, result file, outputs, summary, exit code, one-line errors) happens here.
+starts in a fraction of a second. A command module adds its arguments and
+returns an :class:`~shipml.results.Outcome`; everything common (config flags,
+timing, the result file, outputs, summary, exit code, one-line errors) happens
+here, once.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
-from types import ModuleType
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, runner
-from .commands import REGISTRY as COMMANDS
-from .errors import ExitCode, ShipmlError
+from .commands import REGISTRY, Command, CommandModule
+from .errors import ExitCode, Inconclusive, PolicyFailed, ShipmlError, UnwritableDestination
 
 if TYPE_CHECKING:
-    from .results import Result
+    from .results import Clock, Outcome, OutcomeStatus, Result
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", default=None, help="Path to shipml.yaml (default: $SHIPML_CONFIG or ./shipml.yaml)."
     )
@@ -38,7 +38,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="Show tracebacks for errors.")
 
 
-def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, ModuleType | None]:
+def command_parser(command: Command, parser: argparse.ArgumentParser | None = None) -> CommandModule:
+    """Load the command and give ``parser`` (or a new one) its common and own arguments."""
+    parser = parser or argparse.ArgumentParser(prog=f"shipml {command.name}", description=command.help)
+    add_common_arguments(parser)
+    module = command.load()
+    module.add_arguments(parser)
+    return module
+
+
+def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, CommandModule | None]:
     parser = argparse.ArgumentParser(
         prog="shipml",
         description="Take a machine-learning model from a pull request to production safely.",
@@ -48,18 +57,18 @@ def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, ModuleT
     parser.add_argument("--version", action="version", version=f"shipml {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="<command>")
     module = None
-    for name, (mod_path, help_text) in COMMANDS.items():
-        cmd_parser = sub.add_parser(name, help=help_text, description=help_text)
-        _common(cmd_parser)
-        if name == selected:
-            module = importlib.import_module(mod_path)
-            module.add_arguments(cmd_parser)
+    for command in REGISTRY.values():
+        cmd_parser = sub.add_parser(command.name, help=command.help, description=command.help)
+        if command.name == selected:
+            module = command_parser(command, cmd_parser)
+        else:
+            add_common_arguments(cmd_parser)
     return parser, module
 
 
 def _selected(argv: Sequence[str]) -> str | None:
     for token in argv:
-        if token in COMMANDS:
+        if token in REGISTRY:
             return token
         if not token.startswith("-"):
             return None
@@ -71,17 +80,49 @@ def _debug(args: argparse.Namespace | None) -> bool:
     return bool(getattr(args, "debug", False)) or env.lower() in ("1", "true")
 
 
-def exit_code_for(result: Result) -> ExitCode:
-    if result.status == "passed":
-        return ExitCode.OK
-    if result.status == "failed":
+def exit_code_for(outcome: Outcome) -> ExitCode:
+    """passed 0; failed 1 unless not blocking; inconclusive 4 only when blocking."""
+    if outcome.status == "failed" and outcome.blocks:
         return ExitCode.POLICY_FAILED
-    if result.status == "inconclusive":
-        return ExitCode.INCONCLUSIVE if result.outputs.get("fail-on-inconclusive") else ExitCode.OK
-    return ExitCode.BAD_INPUT
+    if outcome.status == "inconclusive" and outcome.blocks:
+        return ExitCode.INCONCLUSIVE
+    return ExitCode.OK
 
 
-def _finish(result: Result, result_file: str | None) -> Result:
+def check_destinations(command: str, result_file: str | None) -> None:
+    """Fail *before* the work when its result cannot be kept (a half-done step is worse).
+
+    A bad --result-file or a $GITHUB_OUTPUT/$GITHUB_STEP_SUMMARY in a missing folder
+    would otherwise end a finished promotion or training with a traceback.
+    """
+    from .results import default_result_path
+
+    target = Path(result_file) if result_file else default_result_path(command)
+    # Checked without creating anything: the nearest existing folder must take the new file or folders.
+    existing = target.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    problem = None
+    if target.is_dir():
+        problem = "it is a directory"
+    elif not existing.is_dir():
+        problem = f"{existing} is not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"{existing} is not writable"
+    if problem:
+        raise UnwritableDestination(
+            f"cannot write the result file {target}: {problem}", hint="pass a writable --result-file path"
+        )
+    for var in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        value = os.environ.get(var)
+        if value and not Path(value).parent.is_dir():
+            raise UnwritableDestination(
+                f"${var} points into a missing folder: {value}",
+                hint=f"unset {var} or point it at a file in an existing folder",
+            )
+
+
+def _publish(result: Result, result_file: str | None, *, refused: bool = False) -> None:
     from .results import publish, write_result
 
     path = write_result(result, result_file).resolve()
@@ -89,9 +130,87 @@ def _finish(result: Result, result_file: str | None) -> Result:
     line = f"shipml {result.command}: {result.status}"
     if result.summary:
         line += f": {result.summary}"
-    stream = sys.stderr if result.status == "error" else sys.stdout
+    # Errors and refusals raised mid-way go to stderr, like any failing program's last word.
+    stream = sys.stderr if result.status == "error" or refused else sys.stdout
     print(f"{line} ({result.duration_s:.1f}s)", file=stream, flush=True)
-    return result
+
+
+def _record(result: Result, args: argparse.Namespace, code: int, *, refused: bool = False) -> int:
+    """Write and publish; a destination that broke meanwhile is one line and exit 2, not a traceback."""
+    try:
+        _publish(result, args.result_file, refused=refused)
+    except OSError as exc:
+        print(
+            f"shipml {args.command}: could not record the result ({exc.strerror or exc}: "
+            f"{exc.filename or args.result_file}); pass a writable --result-file and check $GITHUB_OUTPUT",
+            file=sys.stderr,
+        )
+        return int(ExitCode.BAD_INPUT)
+    return code
+
+
+def _decided(exc: PolicyFailed | Inconclusive, command: str) -> Outcome:
+    """A refusal raised from deep inside a command is a decision, recorded as failed/inconclusive."""
+    from .results import Outcome
+
+    status: OutcomeStatus = "failed" if isinstance(exc, PolicyFailed) else "inconclusive"
+    message = str(exc)
+    return Outcome(
+        status,
+        summary=message,
+        summary_md=f"**shipml {command}**: {status} — {message}",
+        blocking=True,
+    )
+
+
+def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
+    from .results import build_result
+
+    command = args.command
+    try:
+        check_destinations(command, args.result_file)
+        outcome = module.run(args)
+    except KeyboardInterrupt:
+        print("shipml: interrupted", file=sys.stderr)
+        return 130
+    except UnwritableDestination as exc:
+        runner.error(str(exc), title=f"shipml {command}")  # nowhere to record it
+        return int(exc.exit_code)
+    except (PolicyFailed, Inconclusive) as exc:
+        if _debug(args):
+            traceback.print_exc()
+        if runner.in_actions():
+            runner.error(str(exc), title=f"shipml {command}")
+        decided = build_result(command, clock, _decided(exc, command))
+        return _record(decided, args, int(exc.exit_code), refused=True)
+    except ShipmlError as exc:
+        if _debug(args):
+            traceback.print_exc()
+        message = str(exc)
+        if runner.in_actions():
+            runner.error(message, title=f"shipml {command}")
+        return _record_error(build_result(command, clock, error=message), args, int(exc.exit_code))
+    except Exception as exc:  # a bug in shipml: show everything
+        traceback.print_exc()
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        runner.error(f"{message} (please report this with the traceback above)", title=f"shipml {command}")
+        return _record_error(build_result(command, clock, error=message), args, int(ExitCode.INTERNAL))
+    result = build_result(command, clock, outcome)
+    if not result.summary_md:
+        # The job summary is the command's report section: the same renderer the PR comment uses.
+        from .report.sections import summarised
+
+        result = summarised(result)
+    return _record(result, args, int(exit_code_for(outcome)))
+
+
+def _record_error(result: Result, args: argparse.Namespace, code: int) -> int:
+    """Record the error as a result too; a broken result path must not hide the real error."""
+    try:
+        _publish(result, args.result_file)
+    except OSError as exc:
+        print(f"shipml: could not write result file: {exc}", file=sys.stderr)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,43 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return int(ExitCode.BAD_INPUT) if argv else int(ExitCode.OK)
     # pydantic (via results) is imported only once a command runs: --help stays instant.
-    from .results import ResultRecorder
+    from .results import Clock
 
-    recorder = ResultRecorder(args.command)
-    try:
-        result: Result = module.run(args)
-    except KeyboardInterrupt:
-        print("shipml: interrupted", file=sys.stderr)
-        return 130
-    except ShipmlError as exc:
-        if _debug(args):
-            traceback.print_exc()
-        message = str(exc)
-        if runner.in_actions():
-            runner.error(message, title=f"shipml {args.command}")
-        err = recorder.finish(
-            "error", summary=message, summary_md=f"**shipml {args.command}**: error — {message}"
-        )
-        _safe_finish(err, args)
-        return int(exc.exit_code)
-    except Exception as exc:  # a bug in shipml: show everything
-        traceback.print_exc()
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        runner.error(
-            f"{message} (please report this with the traceback above)", title=f"shipml {args.command}"
-        )
-        _safe_finish(recorder.finish("error", summary=message), args)
-        return int(ExitCode.INTERNAL)
-    _finish(result, args.result_file)
-    return int(exit_code_for(result))
-
-
-def _safe_finish(result: Result, args: argparse.Namespace) -> None:
-    """Record the error as a result too; a broken result path must not hide the real error."""
-    try:
-        _finish(result, args.result_file)
-    except OSError as exc:
-        print(f"shipml: could not write result file: {exc}", file=sys.stderr)
+    return _run(module, args, Clock.start())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -62,6 +62,12 @@ class UsageError(ShipmlError):
     exit_code = ExitCode.BAD_INPUT
 
 
+class UnwritableDestination(ShipmlError):
+    """Where the result or the step outputs must go cannot be written (a path the user gave)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
 class InfrastructureUnreachable(ShipmlError):
     """A service could not be reached even after retries."""
 
@@ -69,13 +75,21 @@ class InfrastructureUnreachable(ShipmlError):
 
 
 class PolicyFailed(ShipmlError):
-    """A gate, validation or policy decided "no"; the result file says why."""
+    """A gate, validation or policy decided "no" (e.g. a refused promotion).
+
+    Raised from wherever the decision is made; recorded as status ``failed`` (a
+    decision, not a crash) with the message as its summary.
+    """
 
     exit_code = ExitCode.POLICY_FAILED
 
 
 class Inconclusive(ShipmlError):
-    """The evidence was not enough to decide and the user chose to fail on that."""
+    """The evidence was not enough to decide and the user chose to fail on that.
+
+    Recorded as a blocking ``inconclusive`` result (exit 4); a command that returns
+    its outcome says the same with ``Outcome(status="inconclusive", blocking=True)``.
+    """
 
     exit_code = ExitCode.INCONCLUSIVE
 

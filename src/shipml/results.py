@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from .errors import InputDataError
 SCHEMA_VERSION = 1
 
 Status = Literal["passed", "failed", "inconclusive", "error"]
+OutcomeStatus = Literal["passed", "failed", "inconclusive"]  # an error is raised, never returned
 
 
 class Result(BaseModel):
@@ -39,6 +41,11 @@ class Result(BaseModel):
     outputs: dict[str, Any] = Field(
         default_factory=dict, description="Step outputs, besides status/result-file."
     )
+    blocking: bool = Field(
+        default=False,
+        description="Whether this result stops the pipeline (a failure, an error, or an inconclusive "
+        "verdict the project chose to fail on); the PR report's verdict follows it.",
+    )
     started_at: str
     duration_s: float
     shipml_version: str = __version__
@@ -47,37 +54,63 @@ class Result(BaseModel):
     pr_number: int | None = None
 
 
-class ResultRecorder:
-    """Times a command and turns what it found into a :class:`Result`."""
+@dataclass(frozen=True)
+class Outcome:
+    """What a command concluded; :func:`shipml.cli.main` turns it into the :class:`Result`.
 
-    def __init__(self, command: str) -> None:
-        self.command = command
-        self._start = time.perf_counter()
-        self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    Commands only decide: timing, run context, writing the file, step outputs and
+    the exit code happen in one place. ``blocking`` says whether a ``failed`` or
+    ``inconclusive`` outcome should stop the pipeline; ``None`` is the default of
+    its status (failed blocks, inconclusive does not). A blocking inconclusive
+    outcome exits 4, a non-blocking failed one 0 (a verdict that is reported,
+    not enforced).
+    """
 
-    def finish(
-        self,
-        status: Status,
-        *,
-        summary: str,
-        summary_md: str = "",
-        details: dict[str, Any] | None = None,
-        outputs: dict[str, Any] | None = None,
-    ) -> Result:
-        ctx = runner.run_context()
-        return Result(
-            command=self.command,
-            status=status,
-            summary=summary,
-            summary_md=summary_md,
-            details=details or {},
-            outputs=outputs or {},
-            started_at=self.started_at,
-            duration_s=round(time.perf_counter() - self._start, 3),
-            commit=ctx.commit,
-            run_url=ctx.run_url,
-            pr_number=ctx.pr_number,
-        )
+    status: OutcomeStatus
+    summary: str
+    summary_md: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    blocking: bool | None = None
+
+    @property
+    def blocks(self) -> bool:
+        if self.blocking is not None:
+            return self.blocking
+        return self.status == "failed"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """When a command started: taken before anything else runs, so the duration is honest."""
+
+    started: float
+    started_at: str
+
+    @classmethod
+    def start(cls) -> Clock:
+        return cls(time.perf_counter(), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def build_result(command: str, clock: Clock, outcome: Outcome | None = None, *, error: str = "") -> Result:
+    """The result file's content: the outcome (or the error) plus timing, commit, run and PR."""
+    ctx = runner.run_context()
+    if outcome is None:
+        outcome = Outcome("failed", summary=error, summary_md=f"**shipml {command}**: error — {error}")
+    return Result(
+        command=command,
+        status="error" if error else outcome.status,
+        summary=outcome.summary,
+        summary_md=outcome.summary_md,
+        details=outcome.details,
+        outputs=outcome.outputs,
+        blocking=bool(error) or outcome.blocks,
+        started_at=clock.started_at,
+        duration_s=round(time.perf_counter() - clock.started, 3),
+        commit=ctx.commit,
+        run_url=ctx.run_url,
+        pr_number=ctx.pr_number,
+    )
 
 
 def default_result_path(command: str) -> Path:

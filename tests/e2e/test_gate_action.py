@@ -83,6 +83,11 @@ def test_gate_action_passes_a_better_challenger_and_promote_moves_the_champion(
     aliases = {k: str(v) for k, v in MlflowClient(mlflow_server).get_registered_model(name).aliases.items()}
     assert aliases == {"champion": challenger, "challenger": challenger, "previous-champion": champion}
     assert "Traceback" not in run.log
+    # shipml.action built the command lines; the tracking URI (a secret input) stayed out of argv
+    ran = [line for line in run.log.splitlines() if "shipml: running: shipml " in line]
+    assert any(" gate --config=shipml.yaml" in line for line in ran), ran
+    assert any(" promote --config=shipml.yaml --gate-result=" in line for line in ran), ran
+    assert not any(mlflow_server in line for line in ran)
 
 
 def test_gate_action_fails_the_job_on_a_worse_challenger(user_repo: UserRepo, mlflow_server: str) -> None:

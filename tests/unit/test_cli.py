@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from shipml.errors import ExitCode
 from tests.conftest import run_shipml
+from tests.unit.test_report_golden import FIXTURES
 
 
 def test_version_and_help_are_fast_and_light() -> None:
@@ -58,3 +62,162 @@ def test_unreachable_required_service_is_exit_3(tmp_path: Path) -> None:
     )
     assert run.code == ExitCode.INFRASTRUCTURE
     assert "MLflow tracking server http://127.0.0.1:9 is unreachable" in run.stderr
+
+
+# -- one outcome channel -----------------------------------------------------------------------
+
+
+def test_exit_code_follows_status_and_blocking() -> None:
+    from shipml.cli import exit_code_for
+    from shipml.results import Outcome
+
+    assert exit_code_for(Outcome("passed", "")) == ExitCode.OK
+    assert exit_code_for(Outcome("failed", "")) == ExitCode.POLICY_FAILED
+    assert exit_code_for(Outcome("failed", "", blocking=False)) == ExitCode.OK
+    assert exit_code_for(Outcome("inconclusive", "")) == ExitCode.OK
+    assert exit_code_for(Outcome("inconclusive", "", blocking=True)) == ExitCode.INCONCLUSIVE
+    # the old magic output key no longer decides anything
+    assert exit_code_for(Outcome("inconclusive", "", outputs={"fail-on-inconclusive": True})) == ExitCode.OK
+
+
+def test_refused_promotion_is_recorded_as_failed_and_reported_so(tmp_path: Path) -> None:
+    """PolicyFailed is a decision: status failed, exit 1; the report says 'failed', not 'could not finish'."""
+    results = tmp_path / "results"
+    results.mkdir()
+    gate = json.loads((FIXTURES / "pass" / "gate.json").read_text())
+    gate.update(status="error", summary="MLflow unreachable")
+    gate_file = tmp_path / "gate.json"
+    gate_file.write_text(json.dumps(gate))
+    run = run_shipml(
+        "promote",
+        "--gate-result",
+        str(gate_file),
+        "--result-file",
+        str(results / "promote.json"),
+        cwd=tmp_path,
+    )
+    assert run.code == ExitCode.POLICY_FAILED, run.output
+    assert "Traceback" not in run.output
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("shipml promote: failed: refusing to promote")
+    result = json.loads((results / "promote.json").read_text())
+    assert result["status"] == "failed" and result["blocking"] is True
+    assert "refusing to promote" in result["summary"]
+    report = tmp_path / "report.md"
+    comment = run_shipml(
+        "comment", "--results", str(results), "--no-post", "--output", str(report), cwd=tmp_path
+    )
+    assert comment.code == ExitCode.OK, comment.output
+    text = report.read_text()
+    assert "`promote` failed: refusing to promote" in text and "could not finish" not in text
+
+
+@pytest.mark.parametrize("where", ["result-file", "github-output"])
+def test_unwritable_destination_is_one_line_exit_2_before_any_work(tmp_path: Path, where: str) -> None:
+    (tmp_path / "ref.csv").write_text("a,b\n1,x\n2,y\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    args = ["validate", "--init", "--reference", "ref.csv", "--suite", "suite.json"]
+    env = {}
+    if where == "result-file":
+        args += ["--result-file", str(blocker / "validate.json")]
+    else:
+        env = {"GITHUB_OUTPUT": str(tmp_path / "missing" / "output")}
+    run = run_shipml(*args, cwd=tmp_path, env=env)
+    assert run.code == ExitCode.BAD_INPUT, run.output
+    assert "Traceback" not in run.output and len(run.stderr.strip().splitlines()) == 1
+    assert ("--result-file" if where == "result-file" else "$GITHUB_OUTPUT") in run.stderr
+    assert not (tmp_path / "suite.json").exists(), "the work must not start when its result cannot be kept"
+
+
+# -- action inputs -> argv ---------------------------------------------------------------------
+
+
+def test_action_inputs_become_options_and_secrets_stay_in_env() -> None:
+    from shipml.action import build_argv
+    from shipml.commands import REGISTRY
+
+    env = {
+        "INPUT_CONFIG": "ml/shipml.yaml",
+        "INPUT_CHAMPION": "-starts-with-a-dash",
+        "INPUT_CONFIDENCE": "",  # empty: not given
+        "INPUT_ALLOW_FEATURE_CHANGES": "false",  # a plain flag is passed only for true
+        "INPUT_RECORD_DECISION": "false",
+        "INPUT_BUDGETS": "TRUE",
+        "INPUT_FAIL_ON_INCONCLUSIVE": "true",
+        "INPUT_TRACKING_URI": "https://user:secret@mlflow.example",
+        "INPUT_TRACKING_TOKEN": "tok-123",
+    }
+    argv = build_argv(REGISTRY["gate"], env)
+    assert argv == [
+        "gate",
+        "--config=ml/shipml.yaml",
+        "--champion=-starts-with-a-dash",
+        "--fail-on-inconclusive=true",
+        "--no-record-decision",
+        "--budgets",
+    ]
+    assert not any("secret" in a or "tok-123" in a for a in argv)
+    assert env["SHIPML_MLFLOW__TRACKING_URI"] == "https://user:secret@mlflow.example"
+    assert env["MLFLOW_TRACKING_TOKEN"] == "tok-123"
+    assert "INPUT_TRACKING_URI" not in env and "INPUT_TRACKING_TOKEN" not in env
+    # the parser takes what was built: the value starting with '-' stays a value
+    from shipml.cli import build_parser
+
+    parser, _ = build_parser("gate")
+    args = parser.parse_args(argv)
+    assert args.champion == "-starts-with-a-dash" and args.record_decision is False and args.budgets
+
+
+def test_action_alias_spelling_and_comment_token() -> None:
+    from shipml.action import build_argv
+    from shipml.commands import REGISTRY
+
+    assert build_argv(REGISTRY["train"], {"INPUT_ALIAS": "candidate"}) == ["train", "--alias=candidate"]
+    env = {"INPUT_TOKEN": "ghs_x", "INPUT_RESULTS": "a.json\nb.json"}
+    assert build_argv(REGISTRY["comment"], env) == ["comment", "--results=a.json\nb.json"]
+    assert env["GITHUB_TOKEN"] == "ghs_x"
+
+
+def test_action_rejects_a_non_boolean_flag_with_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "shipml.action", "gate"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "INPUT_BUDGETS": "yes please"},
+        check=False,
+    )
+    assert proc.returncode == ExitCode.BAD_INPUT
+    assert proc.stderr.strip().splitlines() == [
+        "error: input 'budgets' must be true or false, got 'yes please'. "
+        "Set `budgets: true` or `budgets: false` (or leave it empty for the default)."
+    ]
+
+
+def test_root_action_runs_any_command_with_shell_like_args(tmp_path: Path) -> None:
+    result_file = tmp_path / "out dir" / "doctor.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "shipml.action"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "INPUT_COMMAND": "doctor",
+            "INPUT_ARGS": f"--result-file '{result_file}' --require ''",
+            "INPUT_CONFIG": "",
+        },
+        check=False,
+    )
+    assert proc.returncode == ExitCode.OK, proc.stderr
+    assert json.loads(result_file.read_text())["command"] == "doctor"
+    bad = subprocess.run(
+        [sys.executable, "-m", "shipml.action"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "INPUT_COMMAND": "rm -rf"},
+        check=False,
+    )
+    assert bad.returncode == ExitCode.BAD_INPUT and "not a shipml command" in bad.stderr

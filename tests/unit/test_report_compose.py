@@ -30,7 +30,7 @@ def _load(tmp_path: Path, scenario: str, edit: dict[str, dict[str, object]] | No
 def test_inconclusive_blocks_when_the_project_fails_on_it(tmp_path: Path) -> None:
     lenient = collect([str(_load(tmp_path, "look"))])
     assert decide(lenient.results).key == "needs-a-look"
-    strict = collect([str(_load(tmp_path / "s", "look", {"gate": {"outputs.fail-on-inconclusive": True}}))])
+    strict = collect([str(_load(tmp_path / "s", "look", {"gate": {"blocking": True}}))])
     assert decide(strict.results).key == "dont-ship"
 
 

@@ -1,20 +1,144 @@
-"""The command registry: name -> (module, one-line help).
+"""Every shipml command, declared once: name, module, help, extra, action, contract, section.
 
-Kept as plain data so that listing commands imports none of them. A command is
-listed here only once its capability works end to end.
+This declaration is what the CLI lists, what ``python -m shipml.action`` maps
+action inputs with, what the installer derives the extra from (``python -m
+shipml.commands extra gate``) and what ``tests/unit/test_conformance.py`` holds
+every other part against (action.yml, pyproject extras, doctor, contracts,
+report sections). It is plain stdlib data so that listing commands imports none
+of them (``--help`` and ``shipml comment`` stay fast) and so that the installer
+can read it before shipml is installed.
+
+A command is listed here only once its capability works end to end.
 """
 
-REGISTRY: dict[str, tuple[str, str]] = {
-    "validate": (
-        "shipml.commands.validate",
-        "Validate data against expectation suites and measure drift from the reference.",
-    ),
-    "train": ("shipml.commands.train", "Train, log to MLflow with lineage, register as challenger."),
-    "gate": ("shipml.commands.gate", "Compare challenger and champion on the same rows, paired statistics."),
-    "promote": (
-        "shipml.commands.promote",
-        "Promote a gated challenger to champion, or --rollback to the previous one.",
-    ),
-    "comment": ("shipml.commands.comment", "Post the results as one sticky PR comment, job summary or file."),
-    "doctor": ("shipml.commands.doctor", "Check Python, installed extras and reachability of services."),
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, cast
+
+if TYPE_CHECKING:
+    from ..results import Outcome
+
+
+class CommandModule(Protocol):
+    """What a command module provides; mypy checks every registered module against it (below)."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> Outcome: ...
+
+
+# Secret action inputs reach the command as environment variables, never as argv
+# (process lists and logs show argv). input name -> environment variable.
+TRACKING_SECRETS: Mapping[str, str] = {
+    "tracking-uri": "SHIPML_MLFLOW__TRACKING_URI",
+    "tracking-token": "MLFLOW_TRACKING_TOKEN",
 }
+GITHUB_SECRETS: Mapping[str, str] = {"token": "GITHUB_TOKEN"}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of the CLI and everything that belongs to it elsewhere in the repository.
+
+    ``extra``: the pyproject extra its imports need (None: core only).
+    ``action``: the folder under ``actions/`` that runs it (None: only through the root action).
+    ``contract``: ``module:Class`` of the pydantic model of its result's ``details``.
+    ``section``: the module whose ``render(result) -> str`` presents its result
+    (None: the result is not a part of the PR report).
+    ``secrets``: action inputs that go to environment variables only.
+    """
+
+    name: str
+    module: str
+    help: str
+    extra: str | None
+    action: str | None
+    contract: str | None
+    section: str | None
+    secrets: Mapping[str, str] = field(default_factory=dict)
+
+    def load(self) -> CommandModule:
+        """Import the module on demand: only the chosen command pays for its imports."""
+        return cast("CommandModule", importlib.import_module(self.module))
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        name="validate",
+        module="shipml.commands.validate",
+        help="Validate data against expectation suites and measure drift from the reference.",
+        extra="validate",
+        action="validate-data",
+        contract="shipml.contracts.validate:ValidateDetails",
+        section="shipml.report.sections.validate",
+    ),
+    Command(
+        name="train",
+        module="shipml.commands.train",
+        help="Train, log to MLflow with lineage, register as challenger.",
+        extra="train",
+        action="train",
+        contract="shipml.contracts.train:TrainDetails",
+        section="shipml.report.sections.train",
+        secrets=TRACKING_SECRETS,
+    ),
+    Command(
+        name="gate",
+        module="shipml.commands.gate",
+        help="Compare challenger and champion on the same rows, paired statistics.",
+        extra="gate",
+        action="gate",
+        contract="shipml.contracts.gate:GateDetails",
+        section="shipml.report.sections.gate",
+        secrets=TRACKING_SECRETS,
+    ),
+    Command(
+        name="promote",
+        module="shipml.commands.promote",
+        help="Promote a gated challenger to champion, or --rollback to the previous one.",
+        extra="gate",
+        action="promote",
+        contract="shipml.contracts.promote:PromoteDetails",
+        section="shipml.report.sections.promote",
+        secrets=TRACKING_SECRETS,
+    ),
+    Command(
+        name="comment",
+        module="shipml.commands.comment",
+        help="Post the results as one sticky PR comment, job summary or file.",
+        extra="comment",
+        action="pr-comment",
+        contract="shipml.contracts.comment:CommentDetails",
+        section=None,  # its result *is* the report
+        secrets=GITHUB_SECRETS,
+    ),
+    Command(
+        name="doctor",
+        module="shipml.commands.doctor",
+        help="Check Python, installed extras and reachability of services.",
+        extra=None,
+        action=None,  # run through the root action: `command: doctor`
+        contract="shipml.contracts.doctor:DoctorDetails",
+        section=None,  # a machine check, not a part of the PR report
+    ),
+)
+
+REGISTRY: Mapping[str, Command] = {command.name: command for command in COMMANDS}
+
+
+def find(name: str) -> Command | None:
+    """A command by its own name or by the name of its action (``pr-comment`` -> comment)."""
+    return REGISTRY.get(name) or next((c for c in COMMANDS if c.action == name), None)
+
+
+if TYPE_CHECKING:
+    # mypy checks each module against the protocol here (as cibuildwheel does for its
+    # platform modules); at run time nothing is imported. The conformance test checks
+    # that this tuple names exactly the registered modules.
+    from . import comment, doctor, gate, promote, train, validate
+
+    _CHECKED: tuple[CommandModule, ...] = (validate, train, gate, promote, comment, doctor)

@@ -15,17 +15,15 @@ import shutil
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from .. import __version__, tracking
 from ..config import load_config
+from ..contracts.doctor import Check, DoctorDetails
 from ..errors import InfrastructureUnreachable
-from ..results import Result, ResultRecorder
-
-HELP = "Check Python, installed extras and reachability of services."
+from ..results import Outcome
 
 # extra -> modules that must import for it to work
 EXTRAS: dict[str, tuple[str, ...]] = {
@@ -39,11 +37,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 SERVICES = ("mlflow", "docker", "kube", "trivy")
 
 
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    detail: str
+def _check(name: str, ok: bool, detail: str) -> Check:
+    return Check(name=name, ok=ok, detail=detail)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,18 +60,18 @@ def installed_extras() -> list[str]:
 def _check_mlflow(uri: str) -> Check:
     shown = tracking.redact(uri)
     if not tracking.is_remote(uri):
-        return Check("mlflow", True, f"local store {shown}")
+        return _check("mlflow", True, f"local store {shown}")
     try:
         tracking.check_reachable(uri, attempts=1, timeout=3)
     except InfrastructureUnreachable as exc:
-        return Check("mlflow", False, exc.message)
-    return Check("mlflow", True, f"{shown} answers /health")
+        return _check("mlflow", False, exc.message)
+    return _check("mlflow", True, f"{shown} answers /health")
 
 
 def _check_docker() -> Check:
     host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     if not host.startswith("unix://"):
-        return Check("docker", shutil.which("docker") is not None, f"DOCKER_HOST={host} (not probed)")
+        return _check("docker", shutil.which("docker") is not None, f"DOCKER_HOST={host} (not probed)")
     path = host[len("unix://") :]
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -88,8 +83,8 @@ def _check_docker() -> Check:
         status = conn.getresponse().status
         conn.close()
     except OSError as exc:
-        return Check("docker", False, f"no daemon at {path} ({exc.strerror or exc})")
-    return Check("docker", status == 200, f"daemon at {path} answers /_ping ({status})")
+        return _check("docker", False, f"no daemon at {path} ({exc.strerror or exc})")
+    return _check("docker", status == 200, f"daemon at {path} answers /_ping ({status})")
 
 
 def _check_kube() -> Check:
@@ -100,28 +95,27 @@ def _check_kube() -> Check:
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             except (OSError, yaml.YAMLError) as exc:
-                return Check("kube", False, f"{path} unreadable: {exc}")
+                return _check("kube", False, f"{path} unreadable: {exc}")
             context = data.get("current-context") if isinstance(data, dict) else None
-            return Check("kube", bool(context), f"context {context or '(none set)'} in {path}")
+            return _check("kube", bool(context), f"context {context or '(none set)'} in {path}")
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
-        return Check("kube", True, "in-cluster service account")
-    return Check("kube", False, f"no kubeconfig at {raw}")
+        return _check("kube", True, "in-cluster service account")
+    return _check("kube", False, f"no kubeconfig at {raw}")
 
 
 def _check_trivy() -> Check:
     binary = shutil.which("trivy")
     if not binary:
-        return Check("trivy", False, "trivy not on PATH")
+        return _check("trivy", False, "trivy not on PATH")
     try:
         out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check("trivy", False, f"{binary} does not run: {exc}")
+        return _check("trivy", False, f"{binary} does not run: {exc}")
     first = (out.stdout or out.stderr).strip().splitlines()[:1]
-    return Check("trivy", out.returncode == 0, f"{binary}: {first[0] if first else 'no version output'}")
+    return _check("trivy", out.returncode == 0, f"{binary}: {first[0] if first else 'no version output'}")
 
 
-def run(args: argparse.Namespace) -> Result:
-    recorder = ResultRecorder("doctor")
+def run(args: argparse.Namespace) -> Outcome:
     cfg = load_config(args.config)
     required = {item.strip() for item in args.require.split(",") if item.strip()}
     unknown = required - set(SERVICES)
@@ -134,8 +128,8 @@ def run(args: argparse.Namespace) -> Result:
         )
     extras = installed_extras()
     checks = [
-        Check("python", sys.version_info >= (3, 10), f"{platform.python_version()} at {sys.executable}"),
-        Check("shipml", True, f"{__version__}; extras installed: {', '.join(extras) or 'none'}"),
+        _check("python", sys.version_info >= (3, 11), f"{platform.python_version()} at {sys.executable}"),
+        _check("shipml", True, f"{__version__}; extras installed: {', '.join(extras) or 'none'}"),
         _check_mlflow(tracking.tracking_uri(cfg)),
         _check_docker(),
         _check_kube(),
@@ -152,10 +146,10 @@ def run(args: argparse.Namespace) -> Result:
             f"required service {first.name} is not available: {first.detail}",
             hint="start it or drop it from --require",
         )
-    return recorder.finish(
+    return Outcome(
         "passed",
         summary=f"python {platform.python_version()}, extras: {', '.join(extras) or 'none'}",
         summary_md=summary_md,
-        details={"checks": [c.__dict__ for c in checks], "extras": extras},
+        details=DoctorDetails(checks=checks, extras=extras).model_dump(mode="json"),
         outputs={"python-version": platform.python_version(), "extras": ",".join(extras)},
     )

@@ -9,9 +9,7 @@ import argparse
 
 from .. import tracking
 from ..config import load_config
-from ..results import Result, ResultRecorder
-
-HELP = "Compare challenger and champion on the same rows with paired statistics; pass, fail or inconclusive."
+from ..results import Outcome
 
 DESCRIPTION = """\
 Score the champion (default models:/<registered_model>@champion) and the challenger
@@ -55,13 +53,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Compare models with different feature sets (each scored on its own columns of the same rows).",
     )
     parser.add_argument(
-        "--no-record", action="store_true", help="Do not write shipml.gate.* tags on the version."
+        "--record-decision",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Write the verdict as shipml.gate.* tags on the challenger version (default: yes).",
     )
-    parser.add_argument("--no-budgets", action="store_true", help="Skip latency/size measurement.")
+    parser.add_argument(  # the short spelling of --no-record-decision
+        "--no-record", dest="record_decision", action="store_false", help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--budgets",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Measure latency/size budgets (default: yes).",
+    )
 
 
-def run(args: argparse.Namespace) -> Result:
-    recorder = ResultRecorder("gate")
+def run(args: argparse.Namespace) -> Outcome:
     cfg = load_config(
         args.config,
         overrides={
@@ -75,30 +83,28 @@ def run(args: argparse.Namespace) -> Result:
     )
     from ..gate.run import GateOptions, run_gate
     from ..promote.registry import mlflow_errors
-    from ..report.sections import summarised
 
     options = GateOptions(
         champion=args.champion or None,
         challenger=args.challenger or None,
         evaluation=args.evaluation or None,
         allow_feature_changes=bool(args.allow_feature_changes),
-        record=not args.no_record,
-        budgets=not args.no_budgets,
+        record=bool(args.record_decision),
+        budgets=bool(args.budgets),
     )
     with mlflow_errors(f"the gate of '{cfg.mlflow.registered_model}'"):
         details, summary = run_gate(cfg, options)
     delta = details.primary_metric_delta
-    return summarised(
-        recorder.finish(
-            details.verdict,
-            summary=summary,
-            details=details.model_dump(mode="json"),
-            outputs={
-                "verdict": details.verdict,
-                "primary-metric-delta": "" if delta is None else f"{delta:.6g}",
-                "fail-on-inconclusive": cfg.gate.fail_on_inconclusive,
-                "champion-version": (details.champion.version or "") if details.champion else "",
-                "challenger-version": details.challenger.version or "",
-            },
-        )
+    return Outcome(
+        details.verdict,
+        summary=summary,
+        details=details.model_dump(mode="json"),
+        outputs={
+            "verdict": details.verdict,
+            "primary-metric-delta": "" if delta is None else f"{delta:.6g}",
+            "champion-version": (details.champion.version or "") if details.champion else "",
+            "challenger-version": details.challenger.version or "",
+        },
+        # failed always blocks; inconclusive only when the project asked (exit 4)
+        blocking=details.verdict == "failed" or cfg.gate.fail_on_inconclusive,
     )

@@ -11,9 +11,7 @@ import argparse
 from .. import tracking
 from ..config import load_config
 from ..errors import InputDataError, UsageError
-from ..results import Result, ResultRecorder
-
-HELP = "Promote a gated challenger to champion (or --rollback to the previous champion)."
+from ..results import Outcome
 
 DESCRIPTION = """\
 Promote a registered model version that passed `shipml gate` to the champion alias,
@@ -49,8 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tracking.add_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> Result:
-    recorder = ResultRecorder("promote")
+def run(args: argparse.Namespace) -> Outcome:
     cfg = load_config(
         args.config,
         overrides=tracking.overrides(args),
@@ -104,18 +101,14 @@ def run(args: argparse.Namespace) -> Result:
                 )
             details = promote(client, decision, aliases, reason=args.reason or None)
 
-    from ..report.sections import summarised
-
     summary = f"{details.registered_model}: {details.message}"
-    return summarised(
-        recorder.finish(
-            "passed",
-            summary=summary,
-            details=details.model_dump(mode="json"),
-            outputs={
-                "action": details.action,
-                "champion-version": details.champion_version or "",
-                "previous-version": details.previous_version or "",
-            },
-        )
+    return Outcome(
+        "passed",
+        summary=summary,
+        details=details.model_dump(mode="json"),
+        outputs={
+            "action": details.action,
+            "champion-version": details.champion_version or "",
+            "previous-version": details.previous_version or "",
+        },
     )

@@ -12,23 +12,23 @@ import json
 
 from .. import tracking
 from ..config import load_config
-from ..results import Result, ResultRecorder
-
-HELP = "Train the configured model, log it to MLflow with lineage and register it as the challenger."
+from ..results import Outcome
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     tracking.add_arguments(parser)
     parser.add_argument("--experiment", default=None, help="MLflow experiment (mlflow.experiment).")
     parser.add_argument(
-        "--challenger-alias", default=None, help="Alias set on the new version (mlflow.challenger_alias)."
+        "--challenger-alias",
+        "--alias",
+        default=None,
+        help="Alias set on the new version (mlflow.challenger_alias).",
     )
     parser.add_argument("--target", default=None, help="Label column (data.target).")
     parser.add_argument("--seed", default=None, help="Split/CV seed (model.split.seed).")
 
 
-def run(args: argparse.Namespace) -> Result:
-    recorder = ResultRecorder("train")
+def run(args: argparse.Namespace) -> Outcome:
     cfg = load_config(
         args.config,
         overrides={
@@ -40,22 +40,19 @@ def run(args: argparse.Namespace) -> Result:
         },
         require_file=True,
     )
-    from ..report.sections import summarised
     from ..report.sections.train import summary_line
     from ..train.trainer import train
 
     details = train(cfg).details
-    return summarised(
-        recorder.finish(
-            "passed",
-            summary=summary_line(details),
-            details=details.model_dump(mode="json"),
-            outputs={
-                "run-id": details.run_id,
-                "model-uri": details.model_uri,
-                "model-version": details.model_version,
-                "registered-model": details.registered_model,
-                "metrics": json.dumps(details.metrics.model_dump(exclude_none=True), sort_keys=True),
-            },
-        )
+    return Outcome(
+        "passed",
+        summary=summary_line(details),
+        details=details.model_dump(mode="json"),
+        outputs={
+            "run-id": details.run_id,
+            "model-uri": details.model_uri,
+            "model-version": details.model_version,
+            "registered-model": details.registered_model,
+            "metrics": json.dumps(details.metrics.model_dump(exclude_none=True), sort_keys=True),
+        },
     )

@@ -16,9 +16,7 @@ from ..errors import UsageError
 
 if TYPE_CHECKING:  # pydantic-based: imported when the command runs, so --help stays instant
     from ..config import ShipmlConfig
-    from ..results import Result, ResultRecorder
-
-HELP = "Validate data against expectation suites and measure drift from the reference data."
+    from ..results import Outcome
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,11 +94,10 @@ def _bool(value: str | None, flag: str) -> bool | None:
     )
 
 
-def run(args: argparse.Namespace) -> Result:
+def run(args: argparse.Namespace) -> Outcome:
     from ..config import load_config
-    from ..results import ResultRecorder
+    from ..results import Outcome
 
-    recorder = ResultRecorder("validate")
     overrides: dict[tuple[str | int, ...], str | None] = {
         ("validate", "fail_on"): (args.fail_on or "").strip() or None,
         ("validate", "drift", "sample_rows"): (args.sample_rows or "").strip() or None,
@@ -110,7 +107,7 @@ def run(args: argparse.Namespace) -> Result:
 
     flagged_suites = _paths(args.suite)
     if args.init:
-        return _init(args, cfg, recorder, flagged_suites)
+        return _init(args, cfg, flagged_suites)
 
     data = _paths(args.data) or ([cfg.path(cfg.data.current)] if cfg.data.current else [])
     if not data:
@@ -141,32 +138,28 @@ def run(args: argparse.Namespace) -> Result:
         cfg=cfg, data=data, reference=reference, suites=suites, drift=drift, output_dir=output_dir
     )
     outcome = pipeline.execute(request)
-    from ..report.sections import summarised
     from ..report.sections import validate as report
 
     for line in report.text(outcome.details):
         print(line, flush=True)
     details = outcome.details
     drift_summary = details.drift
-    return summarised(
-        recorder.finish(
-            outcome.status,
-            summary=outcome.summary,
-            details=details.model_dump(mode="json"),
-            outputs={
-                "failed-expectations": details.counts.failed_error + details.counts.failed_warning,
-                "drifted-columns": ",".join(c.column for c in drift_summary.drifted) if drift_summary else "",
-                "drift-share": f"{drift_summary.share:.4f}" if drift_summary else "",
-                "drift-report": details.artifacts.drift_html or "",
-                "gx-result": details.artifacts.gx_json or "",
-            },
-        )
+    return Outcome(
+        outcome.status,
+        summary=outcome.summary,
+        details=details.model_dump(mode="json"),
+        outputs={
+            "failed-expectations": details.counts.failed_error + details.counts.failed_warning,
+            "drifted-columns": ",".join(c.column for c in drift_summary.drifted) if drift_summary else "",
+            "drift-share": f"{drift_summary.share:.4f}" if drift_summary else "",
+            "drift-report": details.artifacts.drift_html or "",
+            "gx-result": details.artifacts.gx_json or "",
+        },
     )
 
 
-def _init(
-    args: argparse.Namespace, cfg: ShipmlConfig, recorder: ResultRecorder, flagged: list[Path]
-) -> Result:
+def _init(args: argparse.Namespace, cfg: ShipmlConfig, flagged: list[Path]) -> Outcome:
+    from ..results import Outcome
     from ..validate import pipeline
 
     reference_flag = _paths([args.reference or ""])
@@ -184,7 +177,7 @@ def _init(
         raise UsageError("--init needs data to profile", hint="pass --reference PATH or set data.reference")
     target, count = pipeline.init(cfg, source, pipeline.suite_target(cfg, flagged), force=args.force)
     print(f"wrote {target} ({count} expectations); review it, then list it in validate.suites", flush=True)
-    return recorder.finish(
+    return Outcome(
         "passed",
         summary=f"wrote starter suite {target} ({count} expectations)",
         summary_md=f"### Data validation\n\nStarter suite `{target}` written ({count} expectations) "

@@ -17,17 +17,21 @@ from typing import Protocol, cast
 
 from ...results import Result
 
-KNOWN = ("validate", "train", "gate", "promote")
-
 
 class SectionModule(Protocol):
     def render(self, result: Result) -> str: ...
 
 
 def module_for(command: str) -> SectionModule:
-    """The section module of a command; the generic one for commands without their own."""
-    name = command if command in KNOWN else "generic"
-    return cast(SectionModule, importlib.import_module(f"{__name__}.{name}"))
+    """The section declared for ``command`` in the command registry; generic for the others.
+
+    Results of unknown or newer commands (written by another shipml) fall back to generic.
+    """
+    from ...commands import REGISTRY
+
+    declared = REGISTRY.get(command)
+    path = declared.section if declared is not None and declared.section else f"{__name__}.generic"
+    return cast(SectionModule, importlib.import_module(path))
 
 
 def render(result: Result) -> str:

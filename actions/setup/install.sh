@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install shipml into a private, reusable venv and print where its CLI is.
 #
-#   scripts/setup.sh [EXTRAS]        EXTRAS: comma list (train,gate) or a command name (gate -> gate extra)
+#   actions/setup/install.sh [EXTRAS]   EXTRAS: comma list (train,gate), a command or action name
+#                                       (gate, pr-comment: the extra the command registry names), core
 #
-# Every shipml action calls this script from its own directory (github.action_path), never
-# `uses: ./actions/setup`, which would resolve against the *caller's* repository.
+# Every shipml action calls this script from its own directory ("$ACTION_PATH/../setup/install.sh"),
+# never `uses: ./actions/setup`, which would resolve against the *caller's* repository.
+# - Reproducible: installs with constraints/py3.X.txt (every package pinned with hashes, generated
+#   by scripts/lock.py), so two runs of the same tag install the same stack.
 # - Private venv: the user's job Python and packages are never touched.
 # - uv installs the stack in seconds (pip takes minutes); uv itself is bootstrapped if absent.
 # - Reuse: the venv is keyed by Python version, extras and a hash of this checkout's package
@@ -13,34 +16,29 @@
 # Writes `python=` and `shipml=` to $GITHUB_OUTPUT when run as an action step.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 request="${1:-}"
 
-case "$request" in
-  ""|doctor|core) extras="" ;;
-  validate|validate-data) extras="validate" ;;
-  train) extras="train" ;;
-  gate|promote) extras="gate" ;;
-  comment|pr-comment) extras="comment" ;;
-  *) extras="$request" ;;
+python_bin="$(command -v "${SHIPML_PYTHON:-python3}" || true)"
+if [[ -z "$python_bin" ]]; then
+  echo "::error title=shipml setup::no python3 on PATH: add actions/setup-python (3.11-3.13) before shipml" >&2
+  exit 2
+fi
+pyver="$("$python_bin" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+case "$pyver" in
+  3.11|3.12|3.13) ;;
+  *) echo "::error title=shipml setup::Python $pyver is not supported (scikit-learn 1.9 needs 3.11+): use actions/setup-python with python-version 3.11, 3.12 or 3.13" >&2; exit 2 ;;
 esac
+constraints="$here/actions/setup/constraints/py$pyver.txt"
+
+# The command -> extra map lives once, in shipml's command registry (stdlib only, read from source).
+extras="$(PYTHONPATH="$here/src" "$python_bin" -P -m shipml.commands extra "$request")"
 if [[ ! "$extras" =~ ^[a-z,-]*$ ]]; then
   echo "::error title=shipml setup::invalid extras '$extras': use a comma list such as train,gate" >&2
   exit 2
 fi
 
-python_bin="$(command -v "${SHIPML_PYTHON:-python3}" || true)"
-if [[ -z "$python_bin" ]]; then
-  echo "::error title=shipml setup::no python3 on PATH: add actions/setup-python (3.10-3.13) before shipml" >&2
-  exit 2
-fi
-pyver="$("$python_bin" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-case "$pyver" in
-  3.10|3.11|3.12|3.13) ;;
-  *) echo "::error title=shipml setup::Python $pyver is not supported: use 3.10-3.13 (actions/setup-python)" >&2; exit 2 ;;
-esac
-
-tree_hash="$(cd "$here" && { cat pyproject.toml; find src -type f -name '*.py' -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)"
+tree_hash="$(cd "$here" && { cat pyproject.toml "$constraints"; find src -type f -name '*.py' -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)"
 key="$(printf '%s|%s|%s|%s' "$python_bin" "$pyver" "$extras" "$tree_hash" | sha256sum | cut -c1-16)"
 root="${SHIPML_VENV_ROOT:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/shipml-venvs}"
 venv="$root/$key"
@@ -61,7 +59,7 @@ install() {
   [[ -n "$extras" ]] && spec="$here[$extras]"
   export UV_PYTHON_DOWNLOADS=never
   "$uv" venv --quiet --python "$python_bin" "$venv"
-  "$uv" pip install --quiet --python "$venv/bin/python" "$spec"
+  "$uv" pip install --quiet --python "$venv/bin/python" --constraints "$constraints" "$spec"
   touch "$venv/.ready"
 }
 
