@@ -210,8 +210,7 @@ class FakeGitHub:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> FakeGitHub:
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
