@@ -20,12 +20,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from github import Auth, Github
+from github import Auth, Github, GithubException
 from github.CommitStatus import CommitStatus
 from github.PaginatedList import PaginatedList
 
 from tests.support.fake_github import FakeGitHub
-from tests.support.github_openapi import ResponseChecker, link_urls
+from tests.support.github_openapi import ResponseChecker, graphql_problems, link_urls
 
 pytestmark = pytest.mark.integration
 
@@ -279,3 +279,33 @@ def test_the_checker_catches_what_the_old_fake_got_wrong(fake: FakeGitHub, check
     reactions = {**created[2], "reactions": {"url": created[2]["reactions"]["url"], "total_count": 0}}
     assert "'+1' is a required property" in _problems(checker, comments, 201, created[1], reactions)
     assert "not documented" in _problems(checker, comments, 204, created[1], None)
+
+
+def test_the_graphql_mutation_matches_githubs_schema(fake: FakeGitHub) -> None:
+    """``minimizeComment`` (the sticky comment's hide mode): request and every answer vs GitHub's schema."""
+    issue = client(fake).get_repo(REPO).get_issue(PR)
+    comment = issue.create_comment("an old report")
+    assert comment.minimize("OUTDATED") is True
+    assert fake.minimized == {comment.id: "OUTDATED"}
+    read_only = Github(base_url=fake.url, auth=Auth.Token(READ_ONLY), retry=None, seconds_between_writes=0)
+    with pytest.raises(GithubException):
+        read_only.get_repo(REPO).get_issue(PR).get_comment(comment.id).minimize("OUTDATED")  # FORBIDDEN
+    ghost = {"subjectId": "IC_kwDOnothing", "classifier": "OUTDATED"}
+    with pytest.raises(GithubException):
+        client(fake).requester.graphql_named_mutation(
+            "minimizeComment", ghost, "minimizedComment { isMinimized }"
+        )
+    sent = fake.seen("POST", "/graphql")
+    assert len(sent) == 3 and {type(s.response.get("errors")) for s in sent} == {type(None), list}
+    for seen in sent:
+        assert seen.body is not None
+        assert graphql_problems(seen.body, seen.response) == [], seen.response
+    # ... and the check can fail: a wrong type, a missing field, an unknown classifier.
+    request = sent[0].body
+    assert request is not None
+    wrong = {"data": {"minimizeComment": {"minimizedComment": {"isMinimized": "yes"}}}}
+    assert "is not a Boolean" in " ".join(graphql_problems(request, wrong))
+    missing: dict[str, Any] = {"data": {"minimizeComment": {"minimizedComment": {}}}}
+    assert "selected but missing" in " ".join(graphql_problems(request, missing))
+    bad_input = {**request, "variables": {"input": {**ghost, "classifier": "OLD"}}}
+    assert "does not exist in 'ReportedContentClassifiers'" in " ".join(graphql_problems(bad_input, wrong))

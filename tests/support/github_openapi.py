@@ -65,57 +65,82 @@ class SpecUnavailable(RuntimeError):
     """GitHub's OpenAPI description could not be fetched or read; the message says how to fix it."""
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("SHIPML_CACHE", "/var/cache/shipml")) / "octokit-openapi" / VERSION
+@dataclass(frozen=True)
+class NpmFile:
+    """One file inside a pinned npm package, cached outside the repository."""
+
+    package: str
+    version: str
+    integrity: str  # the registry's dist.integrity of that exact tarball
+    member: str  # path inside the tarball
+
+    @property
+    def path(self) -> Path:
+        root = Path(os.environ.get("SHIPML_CACHE", "/var/cache/shipml"))
+        return (
+            root / self.package.lstrip("@").replace("/", "-") / self.version / self.member.rsplit("/", 1)[-1]
+        )
+
+    def fetch(self) -> Path:
+        """The cached file, fetching it with ``npm pack`` when absent."""
+        target, spec = self.path, f"{self.package}@{self.version}"
+        if target.is_file():
+            return target
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SpecUnavailable(
+                f"npm is not on PATH: install Node.js/npm to fetch {spec}, "
+                f"or put {self.member} from that package at {target}"
+            )
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+                proc = subprocess.run(
+                    [npm, "pack", spec, "--pack-destination", tmp, "--json"],
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    check=False,
+                )
+                if proc.returncode != 0:
+                    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+                    raise SpecUnavailable(
+                        f"`npm pack {spec}` failed ({' | '.join(tail)}): "
+                        "check that the npm registry is reachable (npm config get registry)"
+                    )
+                (tarball,) = Path(tmp).glob("*.tgz")
+                digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+                if f"sha512-{digest}" != self.integrity:
+                    raise SpecUnavailable(
+                        f"{tarball.name} does not match the pinned integrity {self.integrity[:20]}...: "
+                        "the registry served a different package; refusing to use it"
+                    )
+                with tarfile.open(tarball) as tar:
+                    member = tar.extractfile(self.member)
+                    if member is None:
+                        raise SpecUnavailable(f"{spec} has no {self.member}")
+                    partial = Path(tmp) / target.name
+                    partial.write_bytes(member.read())
+                os.replace(partial, target)  # atomic: a concurrent reader never sees half a file
+        except OSError as exc:
+            raise SpecUnavailable(
+                f"cannot write the spec cache {target.parent} ({exc.strerror}): "
+                "set SHIPML_CACHE to a writable directory"
+            ) from exc
+        return target
+
+
+REST = NpmFile(PACKAGE, VERSION, INTEGRITY, MEMBER)
+GRAPHQL = NpmFile(
+    "@octokit/graphql-schema",
+    "15.26.1",
+    "sha512-RFDC2MpRBd4AxSRvUeBIVeBU7ojN/SxDfALUd7iVYOSeEK3gZaqR2MGOysj4Zh2xj2RY5fQAUT+Oqq7hWTraMA==",
+    "package/schema.graphql",
+)
 
 
 def spec_path() -> Path:
-    """The cached ``api.github.com.json``, fetching it with ``npm pack`` when absent."""
-    target = cache_dir() / "api.github.com.json"
-    if target.is_file():
-        return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SpecUnavailable(
-            f"npm is not on PATH: install Node.js/npm to fetch {PACKAGE}@{VERSION}, "
-            f"or put {MEMBER} from that package at {target}"
-        )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            proc = subprocess.run(
-                [npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", tmp, "--json"],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            if proc.returncode != 0:
-                tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-                raise SpecUnavailable(
-                    f"`npm pack {PACKAGE}@{VERSION}` failed ({' | '.join(tail)}): "
-                    "check that the npm registry is reachable (npm config get registry)"
-                )
-            (tarball,) = Path(tmp).glob("*.tgz")
-            digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
-            if f"sha512-{digest}" != INTEGRITY:
-                raise SpecUnavailable(
-                    f"{tarball.name} does not match the pinned integrity {INTEGRITY[:20]}...: "
-                    "the registry served a different package; refusing to use it"
-                )
-            with tarfile.open(tarball) as tar:
-                member = tar.extractfile(MEMBER)
-                if member is None:
-                    raise SpecUnavailable(f"{PACKAGE}@{VERSION} has no {MEMBER}")
-                partial = Path(tmp) / "api.github.com.json"
-                partial.write_bytes(member.read())
-            os.replace(partial, target)  # atomic: a concurrent reader never sees half a file
-    except OSError as exc:
-        raise SpecUnavailable(
-            f"cannot write the spec cache {target.parent} ({exc.strerror}): "
-            "set SHIPML_CACHE to a writable directory"
-        ) from exc
-    return target
+    return REST.fetch()
 
 
 @functools.cache
@@ -303,8 +328,110 @@ def _header_problems(path: str, status: int, headers: list[tuple[str, str]], bod
             yield f"primary rate limit with x-ratelimit-remaining {remaining}, not 0"
 
 
+@functools.cache
+def graphql_schema() -> Any:
+    """GitHub's GraphQL schema (``graphql-core``, which MLflow already brings, builds it).
+
+    ``assume_valid_sdl``: the published SDL defines two ``EnterpriseOwnerInfo`` fields
+    twice, which a strict build refuses; nothing shipml touches is affected.
+    """
+    import graphql
+
+    return graphql.build_schema(GRAPHQL.fetch().read_text(encoding="utf-8"), assume_valid_sdl=True)
+
+
+def graphql_problems(payload: dict[str, Any], response: Any) -> list[str]:
+    """What is wrong with a GraphQL request (query, variables) and the answer given to it.
+
+    The query must validate against GitHub's schema and its variables coerce to their
+    declared input types; the answer's ``data`` must hold exactly the selected fields
+    with the schema's types (non-null respected unless ``errors`` explains the null).
+    """
+    import graphql
+    from graphql.execution.values import get_variable_values
+
+    schema = graphql_schema()
+    try:
+        document = graphql.parse(str(payload.get("query", "")))
+    except graphql.GraphQLError as exc:
+        return [f"query does not parse: {exc.message}"]
+    out = [f"query: {e.message}" for e in graphql.validate(schema, document)]
+    operations = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
+    if out or len(operations) != 1:
+        return out or ["expected exactly one operation"]
+    (operation,) = operations
+    coerced = get_variable_values(
+        schema, operation.variable_definitions or (), payload.get("variables") or {}
+    )
+    if isinstance(coerced, list):
+        return [f"variables: {e.message}" for e in coerced]
+    if not isinstance(response, dict) or not ({"data", "errors"} & set(response)):
+        return [f"a GraphQL answer is an object with data and/or errors, got {str(response)[:80]!r}"]
+    errors = response.get("errors") or []
+    if not isinstance(errors, list) or not all(isinstance(e, dict) and "message" in e for e in errors):
+        out.append(f"errors must be a list of objects with a message: {errors!r}")
+    root = (
+        schema.mutation_type if operation.operation == graphql.OperationType.MUTATION else schema.query_type
+    )
+    if "data" in response:
+        out += _selection(root, operation.selection_set, response["data"], "data", bool(errors))
+    return out
+
+
+def _selection(parent: Any, selection_set: Any, value: Any, at: str, errored: bool) -> list[str]:
+    import graphql
+
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return [f"{at}: expected an object, got {value!r}"]
+    out, keys = [], set()
+    for node in selection_set.selections:
+        if not isinstance(node, graphql.FieldNode):
+            out.append(f"{at}: fragments are not checked here")
+            continue
+        key = node.alias.value if node.alias else node.name.value
+        keys.add(key)
+        if key not in value:
+            out.append(f"{at}.{key}: selected but missing")
+            continue
+        field_type = (
+            graphql.TypeNameMetaFieldDef.type if key == "__typename" else parent.fields[node.name.value].type
+        )
+        out += _typed(field_type, node, value[key], f"{at}.{key}", errored)
+    out += [f"{at}.{k}: not selected, yet answered" for k in sorted(set(value) - keys)]
+    return out
+
+
+def _typed(kind: Any, node: Any, value: Any, at: str, errored: bool) -> list[str]:
+    import graphql
+
+    if graphql.is_non_null_type(kind):
+        if value is None:
+            return [] if errored else [f"{at}: null for non-null {kind}"]
+        kind = kind.of_type
+    if value is None:
+        return []
+    if graphql.is_list_type(kind):
+        if not isinstance(value, list):
+            return [f"{at}: expected a list, got {value!r}"]
+        return [
+            p for i, item in enumerate(value) for p in _typed(kind.of_type, node, item, f"{at}[{i}]", errored)
+        ]
+    if graphql.is_leaf_type(kind):
+        try:
+            kind.parse_value(value)
+        except (graphql.GraphQLError, TypeError, ValueError) as exc:
+            return [f"{at}: {value!r} is not a {kind}: {exc}"]
+        if kind.name == "Boolean" and not isinstance(value, bool):
+            return [f"{at}: {value!r} is not a Boolean"]
+        return []
+    return _selection(kind, node.selection_set, value, at, errored)
+
+
 def main() -> None:
     print(spec_path())
+    print(GRAPHQL.fetch())
 
 
 if __name__ == "__main__":
