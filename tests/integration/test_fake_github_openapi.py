@@ -12,10 +12,12 @@ first use; when it cannot be, these tests fail, they never skip.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +27,14 @@ from github.CommitStatus import CommitStatus
 from github.PaginatedList import PaginatedList
 
 from tests.support.fake_github import FakeGitHub
-from tests.support.github_openapi import ResponseChecker, graphql_problems, link_urls
+from tests.support.github_openapi import (
+    GRAPHQL,
+    REST,
+    ResponseChecker,
+    SpecUnavailable,
+    graphql_problems,
+    link_urls,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -309,3 +318,26 @@ def test_the_graphql_mutation_matches_githubs_schema(fake: FakeGitHub) -> None:
     assert "selected but missing" in " ".join(graphql_problems(request, missing))
     bad_input = {**request, "variables": {"input": {**ghost, "classifier": "OLD"}}}
     assert "does not exist in 'ReportedContentClassifiers'" in " ".join(graphql_problems(bad_input, wrong))
+
+
+def test_a_missing_spec_is_an_error_that_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No skip when the description cannot be had: the error names the cause and the fix."""
+    monkeypatch.setenv("SHIPML_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm
+    with pytest.raises(
+        SpecUnavailable, match=r"npm is not on PATH: install Node\.js/npm to fetch @octokit/openapi"
+    ):
+        REST.fetch()
+
+
+def test_a_package_that_is_not_the_pinned_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHIPML_CACHE", str(tmp_path))
+    tampered = dataclasses.replace(GRAPHQL, integrity="sha512-" + "A" * 86 + "==")
+    with pytest.raises(SpecUnavailable, match="does not match the pinned integrity"):
+        tampered.fetch()
+    assert not tampered.path.exists()
+    assert not any(tmp_path.rglob("*.graphql"))  # nothing half-fetched left behind

@@ -65,6 +65,11 @@ class SpecUnavailable(RuntimeError):
     """GitHub's OpenAPI description could not be fetched or read; the message says how to fix it."""
 
 
+# Read once at import as well: the tests' autouse fixture clears SHIPML_* variables
+# before each test, and a CI job's cache location must survive that.
+_CACHE_AT_IMPORT = os.environ.get("SHIPML_CACHE") or "/var/cache/shipml"
+
+
 @dataclass(frozen=True)
 class NpmFile:
     """One file inside a pinned npm package, cached outside the repository."""
@@ -76,7 +81,7 @@ class NpmFile:
 
     @property
     def path(self) -> Path:
-        root = Path(os.environ.get("SHIPML_CACHE", "/var/cache/shipml"))
+        root = Path(os.environ.get("SHIPML_CACHE") or _CACHE_AT_IMPORT)
         return (
             root / self.package.lstrip("@").replace("/", "-") / self.version / self.member.rsplit("/", 1)[-1]
         )
