@@ -42,9 +42,8 @@ def blocking(result: Result) -> bool:
     A ``blocking`` field on the result wins; older files carry the gate's
     ``fail-on-inconclusive`` output instead.
     """
-    extra = result.model_extra or {}
-    if isinstance(extra.get("blocking"), bool):
-        return bool(extra["blocking"])
+    if "blocking" in result.model_fields_set:
+        return result.blocking
     return result.outputs.get("fail-on-inconclusive") in (True, "true")
 
 
