@@ -11,7 +11,8 @@ from statsmodels.stats.multitest import multipletests
 
 from shipml.config.validate import ColumnDrift, DriftSection
 from shipml.errors import ConfigError
-from shipml.validate.drift import adjust, plan, sample
+from shipml.multiplicity import adjust
+from shipml.validate.drift import plan, sample
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [("holm", "holm"), ("bh", "fdr_bh")])
