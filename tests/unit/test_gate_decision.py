@@ -8,13 +8,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from statsmodels.stats.multitest import multipletests
 
 from shipml.config.gate import GateSection, MetricRule
 from shipml.contracts.gate import MetricOutcome
 from shipml.errors import ConfigError, InputDataError
-from shipml.gate.decision import evaluate, judge_budget, point_estimates, verdict
+from shipml.gate.budgets import judge_budget
+from shipml.gate.decision import evaluate, point_estimates, verdict
 from shipml.gate.metrics import Predictions, get_metric
-from shipml.gate.stats import delong, holm
+from shipml.gate.stats import delong
 
 CONTRACT_FIELDS = [
     "metric",
@@ -28,6 +30,10 @@ CONTRACT_FIELDS = [
     "confidence",
     "p_value",
     "test",
+    "method",
+    "p_raw",
+    "p_adjusted",
+    "adjustment",
     "rule",
     "outcome",
     "significant",
@@ -67,7 +73,7 @@ def test_default_policy_is_non_inferiority_on_roc_auc_with_delong() -> None:
     (o,) = evaluate(y, champ, chall, [], FAST, "classification")
     ref = delong(y, champ.scores[:, 1], chall.scores[:, 1])
     assert (o.metric, o.test, o.confidence, o.higher_is_better) == ("roc_auc", "delong", 0.95, True)
-    assert o.rule == "max_regression 0.01, at 95% confidence"
+    assert o.rule == "max_regression 0.01, at 95% confidence, CI bound strictly beyond the margin"
     assert (o.delta, o.ci_low, o.ci_high, o.p_value) == pytest.approx((ref.delta, *ref.ci, ref.p_value))
     assert o.champion == pytest.approx(ref.auc_a) and o.challenger == pytest.approx(ref.auc_b)
     assert o.reason.startswith(f"roc_auc {o.outcome.upper()}: challenger ")
@@ -79,8 +85,8 @@ def test_default_policy_for_regression_is_relative_rmse() -> None:
     champ = Predictions(labels=None, scores=y + rng.normal(0, 1, 800))
     chall = Predictions(labels=None, scores=y + rng.normal(0, 1, 800))
     (o,) = evaluate(y, champ, chall, [], FAST, "regression")
-    assert (o.metric, o.test, o.higher_is_better) == ("rmse", "bootstrap", False)
-    assert o.rule == "max_regression 1%, at 95% confidence"
+    assert (o.metric, o.method, o.higher_is_better) == ("rmse", "paired-bootstrap-percentile", False)
+    assert o.rule == "max_regression 1%, at 95% confidence, CI bound strictly beyond the margin"
 
 
 def test_clearly_better_passes_clearly_worse_fails_close_is_inconclusive() -> None:
@@ -95,7 +101,7 @@ def test_clearly_better_passes_clearly_worse_fails_close_is_inconclusive() -> No
     # same quality, tiny evaluation set: the CI is wider than the margin on both sides
     y_small = data(150, seed=5)
     close = evaluate(y_small, clf(y_small, 1.0, 1), clf(y_small, 1.0, 2), rules, FAST, "classification")[0]
-    assert close.outcome == "inconclusive" and "straddles" in close.reason
+    assert close.outcome == "inconclusive" and "does not lie strictly beyond" in close.reason
     assert close.ci_low < -0.01 < close.ci_high
 
 
@@ -108,7 +114,7 @@ def test_superiority_needs_the_whole_ci_above_the_margin() -> None:
     big = [rule("accuracy", min_improvement=0.5, confidence=0.95)]
     o = evaluate(y, champ, clf(y, 1.6, 2), big, FAST, "classification")[0]
     assert o.outcome == "fail" and "required more than 0.5 better" in o.reason
-    assert o.test is not None and o.test.startswith("mcnemar")
+    assert o.method == o.test == "tango-score"
 
 
 def test_lower_is_better_directions() -> None:
@@ -161,9 +167,12 @@ def test_too_few_rows_is_inconclusive_not_a_coin_flip() -> None:
 
 
 def _flip(p: Predictions, rows: np.ndarray, y: np.ndarray) -> Predictions:
+    """Make the model wrong on ``rows``: labels and probabilities (labels follow gate.threshold)."""
     labels = p.labels.copy()  # type: ignore[union-attr]
     labels[rows] = 1 - y[rows]
-    return Predictions(labels=labels, scores=p.scores, classes=p.classes)
+    scores = np.asarray(p.scores).copy()
+    scores[rows] = scores[rows, ::-1]
+    return Predictions(labels=labels, scores=scores, classes=p.classes)
 
 
 def test_few_discordant_pairs_are_inconclusive_identical_predictions_decide() -> None:
@@ -250,11 +259,17 @@ def test_holm_adjusts_the_significance_of_several_metrics() -> None:
     champ, chall = clf(y, 1.0, 1), clf(y, 1.15, 2)
     metrics = ["roc_auc", "accuracy", "log_loss"]
     rules = [rule(m, max_regression=0.05, confidence=0.95) for m in metrics]
-    raw = [evaluate(y, champ, chall, [r], FAST, "classification")[0].p_value for r in rules]
+    alone = [evaluate(y, champ, chall, [r], FAST, "classification")[0] for r in rules]
+    assert all(o.adjustment is None and o.p_adjusted is None and o.p_value == o.p_raw for o in alone)
+    raw = [o.p_raw for o in alone]
+    expected = multipletests(raw, method="holm")[1]  # an independent reference
     out = evaluate(y, champ, chall, rules, FAST, "classification")
-    assert [o.p_value for o in out] == pytest.approx(holm(raw))  # type: ignore[arg-type]
-    assert [o.significant for o in out] == [p < 0.05 for p in holm(raw)]  # type: ignore[arg-type]
-    assert all("Holm-adjusted over 3 tests" in o.reason for o in out)
+    assert [o.p_raw for o in out] == raw
+    assert [o.p_adjusted for o in out] == pytest.approx(list(expected), rel=1e-12)
+    assert [o.p_value for o in out] == [o.p_adjusted for o in out]
+    assert [o.significant for o in out] == [bool(p < 0.05) for p in expected]
+    assert all(o.adjustment == "holm over 3 tests" and "holm over 3 tests" in o.reason for o in out)
+    assert [o.method for o in out] == ["delong", "tango-score", "paired-bootstrap-percentile"]
 
 
 def test_same_seed_same_outcomes() -> None:
@@ -319,7 +334,8 @@ def test_user_metric_sees_original_labels(tmp_path: Path) -> None:
     gate = GateSection(bootstrap_resamples=100)
     (o,) = evaluate(y, champ, chall, rules, gate, "classification", search_path=tmp_path)
     expected = float(np.mean((y == "yes") & (chall.labels == "yes")))
-    assert o.challenger == pytest.approx(expected) and o.test == "bootstrap" and o.ci_low is not None
+    assert o.challenger == pytest.approx(expected) and o.method == "paired-bootstrap-percentile"
+    assert o.ci_low is not None
 
 
 def test_gate_config_rejects_rules_without_a_condition(tmp_path: Path) -> None:

@@ -1,22 +1,17 @@
-"""The paired tests against reference implementations: statsmodels, an O(n²) DeLong, sklearn loops."""
+"""The paired tests against reference implementations: an O(n²) DeLong, sklearn loops.
+
+The paired-proportions method (accuracy) has its own file, test_gate_paired_proportions.py."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 from sklearn.metrics import roc_auc_score
-from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
-from statsmodels.stats.multitest import multipletests
 
 from shipml.gate.metrics import BUILTIN
 from shipml.gate.stats import (
     delong,
-    discordant_counts,
-    holm,
-    mcnemar,
     paired_bootstrap,
     paired_replicates,
     resample_counts,
@@ -24,56 +19,6 @@ from shipml.gate.stats import (
     summarise,
     undefined_share,
 )
-
-
-def _correctness(both: int, champ_only: int, chall_only: int, neither: int) -> tuple[np.ndarray, np.ndarray]:
-    champ = np.array([1] * both + [1] * champ_only + [0] * chall_only + [0] * neither, dtype=bool)
-    chall = np.array([1] * both + [0] * champ_only + [1] * chall_only + [0] * neither, dtype=bool)
-    perm = np.random.default_rng(both + 7 * champ_only + 13 * chall_only).permutation(len(champ))
-    return champ[perm], chall[perm]
-
-
-TABLES = [(50, b, c, 30) for b, c in itertools.product([0, 1, 3, 7, 12, 25, 40, 90], [0, 2, 5, 11, 24, 60])]
-
-
-@pytest.mark.parametrize(("both", "b", "c", "neither"), TABLES)
-def test_mcnemar_equals_statsmodels(both: int, b: int, c: int, neither: int) -> None:
-    champ, chall = _correctness(both, b, c, neither)
-    table = [[both, b], [c, neither]]  # rows: champion right/wrong; columns: challenger right/wrong
-    exact = mcnemar(champ, chall, method="exact")
-    ref = sm_mcnemar(table, exact=True)
-    assert exact.p_value == pytest.approx(ref.pvalue, abs=1e-9)
-    assert exact.statistic == ref.statistic
-    assert discordant_counts(champ, chall) == (b, c)
-    if b + c == 0:
-        return  # statsmodels' chi-square divides by zero here; shipml reports p = 1
-    for method, correction in (("chi2_cc", True), ("chi2", False)):
-        res = mcnemar(champ, chall, method=method)  # type: ignore[arg-type]
-        ref = sm_mcnemar(table, exact=False, correction=correction)
-        assert res.p_value == pytest.approx(ref.pvalue, abs=1e-9), method
-        assert res.statistic == pytest.approx(ref.statistic, abs=1e-9), method
-
-
-@pytest.mark.parametrize(("b", "c"), [(0, 3), (4, 9), (17, 30), (100, 70)])
-def test_mcnemar_mid_p_is_exact_minus_half_point_mass(b: int, c: int) -> None:
-    champ, chall = _correctness(10, b, c, 10)
-    n, low = b + c, min(b, c)
-    # independent: sum the binomial pmf directly instead of using the cdf
-    tail = sum(sps.binom.pmf(i, n, 0.5) for i in range(low + 1))
-    expected = min(1.0, 2 * (tail - 0.5 * sps.binom.pmf(low, n, 0.5)))
-    assert mcnemar(champ, chall, method="midp").p_value == pytest.approx(expected, abs=1e-12)
-
-
-def test_mcnemar_auto_switches_on_discordant_count() -> None:
-    small = mcnemar(*_correctness(10, 3, 9, 10), exact_below=25, large="chi2_cc")
-    large = mcnemar(*_correctness(10, 13, 29, 10), exact_below=25, large="chi2_cc")
-    assert (small.test, large.test) == ("mcnemar-exact", "mcnemar-chi2-cc")
-    assert mcnemar(*_correctness(10, 13, 29, 10)).test == "mcnemar-midp"
-
-
-def test_mcnemar_no_discordant_pairs_is_p_one() -> None:
-    statistic, p_value, test = mcnemar(*_correctness(40, 0, 0, 20))
-    assert (statistic, p_value, test) == (0.0, 1.0, "mcnemar-exact")
 
 
 def _delong_quadratic(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float]:
@@ -131,17 +76,6 @@ def test_delong_identical_scores_is_no_difference() -> None:
 def test_delong_needs_both_classes() -> None:
     with pytest.raises(ValueError, match="at least 2 positives and 2 negatives"):
         delong(np.ones(10), np.arange(10.0), np.arange(10.0))
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_holm_equals_statsmodels(seed: int) -> None:
-    p = np.random.default_rng(seed).random(6) ** 3
-    assert holm(list(p)) == pytest.approx(list(multipletests(p, method="holm")[1]), abs=1e-15)
-
-
-def test_holm_ignores_nan() -> None:
-    out = holm([0.01, float("nan"), 0.04])
-    assert out[0] == pytest.approx(0.02) and np.isnan(out[1]) and out[2] == pytest.approx(0.04)
 
 
 def test_resamples_are_deterministic_and_uniform() -> None:

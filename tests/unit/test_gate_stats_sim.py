@@ -17,6 +17,7 @@ from scipy import stats as sps
 from shipml.config.gate import GateSection, MetricRule
 from shipml.gate.decision import evaluate
 from shipml.gate.metrics import BUILTIN, Predictions
+from shipml.gate.paired_proportions import compare
 from shipml.gate.stats import delong, paired_bootstrap
 
 pytestmark = pytest.mark.slow
@@ -61,15 +62,61 @@ def _paired_correctness(
     return y, preds(champ_right), preds(chall_right)
 
 
-def test_bootstrap_ci_covers_the_true_accuracy_difference() -> None:
-    rng = np.random.default_rng(1)
-    truth = 0.10 - 0.16  # p(challenger only right) - p(champion only right)
+ACCURACY_SIMS = 4000
+"""Sized so [0.94, 0.96] is ±2.9 Monte-Carlo SE around 0.95, while a CI 10% too narrow (≈0.92) or a 90%
+interval (≈0.90) lands far outside: the test computes those coverages too and requires them to fail."""
+
+
+def _tables(rng: np.random.Generator, sims: int, n: int, p_b: float, p_c: float) -> np.ndarray:
+    """(b, c) of ``sims`` paired tables: b = only the champion right, c = only the challenger right."""
+    return rng.multinomial(n, [p_b, p_c, 1 - p_b - p_c], size=sims)[:, :2]
+
+
+def _coverage(tables: np.ndarray, n: int, truth: float, shrink: float = 1.0, level: float = 0.95) -> float:
     hits = 0
-    for s in range(SIMS):
-        y, champ, chall = _paired_correctness(rng, 500, 0.6, 0.16, 0.10)
-        res = paired_bootstrap(y, champ.labels, chall.labels, BUILTIN["accuracy"], BOOT, 0.95, seed=s)
-        hits += res.ci_low <= truth <= res.ci_high
-    assert abs(hits / SIMS - 0.95) <= _mc(0.95) + 0.005
+    for b, c in tables:
+        r = compare(int(b), int(c), n, level, exact_below=25)
+        lo, hi = r.delta - shrink * (r.delta - r.ci_low), r.delta + shrink * (r.ci_high - r.delta)
+        hits += lo <= truth <= hi
+    return hits / len(tables)
+
+
+def test_accuracy_interval_covers_the_truth_at_the_nominal_rate() -> None:
+    """Tango's score interval (the method at >= 25 discordant rows), 95%: coverage within [0.94, 0.96]."""
+    rng = np.random.default_rng(11)
+    n, p_b, p_c = 600, 0.08, 0.11
+    tables = _tables(rng, ACCURACY_SIMS, n, p_b, p_c)
+    assert (tables.sum(axis=1) >= 25).mean() > 0.999  # the score method decides these
+    truth = p_c - p_b
+    coverage = _coverage(tables, n, truth)
+    assert 0.94 <= coverage <= 0.96, coverage
+    # the same check would catch a CI 10% too narrow, or a 90% interval passed off as 95%
+    assert _coverage(tables, n, truth, shrink=0.9) < 0.94
+    assert _coverage(tables, n, truth, level=0.90) < 0.94
+
+
+def test_accuracy_interval_at_few_discordant_rows_is_not_too_narrow() -> None:
+    """Exact conditional (below 25 discordant rows): Clopper-Pearson is conservative by construction,
+    so only the lower side of the nominal rate is required."""
+    rng = np.random.default_rng(12)
+    n, p_b, p_c = 300, 0.02, 0.035  # about 17 discordant rows
+    tables = _tables(rng, ACCURACY_SIMS // 2, n, p_b, p_c)
+    assert (tables.sum(axis=1) < 25).mean() > 0.9
+    coverage = _coverage(tables, n, p_c - p_b)
+    assert coverage >= 0.94, coverage
+
+
+@pytest.mark.parametrize(("n", "p_discordant"), [(200, 0.04), (300, 0.06), (400, 0.1), (3000, 0.05)])
+def test_superiority_false_pass_on_equal_models(n: int, p_discordant: float) -> None:
+    """Equal accuracies, superiority (margin 0) at 95%: pass rate <= α/2 = 2.5% + MC error.
+
+    The first two settings have about 8 and 18 discordant rows: the exact conditional method.
+    """
+    sims = 2000
+    rng = np.random.default_rng(int(n * p_discordant * 1000))
+    tables = _tables(rng, sims, n, p_discordant / 2, p_discordant / 2)
+    passes = sum(compare(int(b), int(c), n, 0.95, exact_below=25).ci_low > 0 for b, c in tables)
+    assert passes / sims <= 0.025 + _mc(0.025, sims), passes
 
 
 @pytest.mark.parametrize("method", ["bootstrap", "delong"])
@@ -103,7 +150,7 @@ def test_equally_good_models_rarely_pass_a_superiority_gate() -> None:
     """Type-I error of the superiority decision (one-sided, α/2 = 2.5%) and of Holm's family-wise claims."""
     rng = np.random.default_rng(4)
     gate = GateSection(bootstrap_resamples=BOOT)
-    metrics = ["roc_auc", "accuracy", "log_loss"]  # DeLong, McNemar + bootstrap CI, bootstrap
+    metrics = ["roc_auc", "accuracy", "log_loss"]  # DeLong, Tango / exact conditional, bootstrap
     rules = [MetricRule(metric=m, min_improvement=0.0, confidence=0.95) for m in metrics]
     passes = dict.fromkeys(metrics, 0)
     any_significant = 0

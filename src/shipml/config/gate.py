@@ -18,7 +18,6 @@ from pydantic import Field, model_validator
 from .base import Section
 
 TestName = Literal["auto", "bootstrap", "mcnemar", "delong"]
-McNemarLarge = Literal["midp", "chi2", "chi2_cc"]
 
 
 class MetricRule(Section):
@@ -48,14 +47,38 @@ class MetricRule(Section):
     )
     test: TestName = Field(
         default="auto",
-        description="Significance test: auto = DeLong for binary roc_auc, McNemar for accuracy, "
-        "paired bootstrap otherwise.",
+        description="Method giving both the CI that decides and the p shown: auto = DeLong for binary "
+        "roc_auc, the McNemar-type paired-proportions method for accuracy (exact conditional below "
+        "`mcnemar_exact_below` discordant rows, Tango's score interval above), the paired bootstrap "
+        "(percentile CI) for metrics with no analytic paired method.",
     )
     higher_is_better: bool | None = Field(
         default=None,
         description="Direction of a user metric (else its function attribute `higher_is_better`); "
         "must not contradict a built-in metric.",
     )
+
+    def describe(self) -> str:
+        """The rule as one short sentence (the ``rule`` field of the result), like MLflow's
+        ``MetricThreshold.__str__``; it states how a confidence bound meets the margin."""
+        parts: list[str] = []
+        if self.min is not None:
+            parts.append(f"min {self.min:g}")
+        if self.max is not None:
+            parts.append(f"max {self.max:g}")
+        unit = "%" if self.relative else ""
+        scale = 100.0 if self.relative else 1.0
+        if self.max_regression is not None:
+            parts.append(f"max_regression {self.max_regression * scale:g}{unit}")
+        if self.min_improvement is not None:
+            parts.append(f"min_improvement {self.min_improvement * scale:g}{unit}")
+        if self.max_regression is not None or self.min_improvement is not None:
+            parts.append(
+                f"at {self.confidence:.0%} confidence, CI bound strictly beyond the margin"
+                if self.confidence
+                else "on point estimates"
+            )
+        return ", ".join(parts)
 
     @model_validator(mode="after")
     def _has_a_clause(self) -> MetricRule:
@@ -104,6 +127,8 @@ class BudgetSection(Section):
 
 
 class GateSection(Section):
+    """How ``shipml gate`` compares the challenger with the champion."""
+
     primary_metric: str | None = Field(
         default=None, description="Default: roc_auc (binary), accuracy (multiclass) or rmse (regression)."
     )
@@ -121,6 +146,14 @@ class GateSection(Section):
     confidence: float = Field(
         default=0.95, gt=0.5, lt=1, description="Level of the reported CIs and of the default policy."
     )
+    threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Binary classifiers with probabilities: a row is the positive class when its "
+        "probability is >= this (a tie goes to the positive class); label metrics (accuracy, F1, ...) "
+        "use these labels. Multiclass models use predict().",
+    )
     bootstrap_resamples: int = Field(default=2000, ge=100, description="Paired bootstrap resamples.")
     seed: int = Field(
         default=0, description="Seed of the bootstrap; same seed, same resamples, same verdict."
@@ -133,15 +166,16 @@ class GateSection(Section):
         "is too little evidence, so the rule is inconclusive. Identical predictions decide exactly.",
     )
     mcnemar_exact_below: int = Field(
-        default=25, ge=0, description="McNemar uses the exact binomial test below this many discordant pairs."
-    )
-    mcnemar_large: McNemarLarge = Field(
-        default="midp",
-        description="McNemar at or above `mcnemar_exact_below`: mid-p binomial, chi-square, or chi-square "
-        "with continuity correction.",
+        default=25,
+        ge=0,
+        description="Accuracy below this many discordant rows: exact conditional method (Clopper-Pearson "
+        "CI, exact McNemar p); at or above: Tango's score CI with its score test (McNemar's chi-square p).",
     )
     slices: list[SliceSpec] = Field(default_factory=list, description="Per-slice repetitions of the rules.")
-    budgets: BudgetSection = Field(default_factory=BudgetSection)
+    budgets: BudgetSection = Field(
+        default_factory=BudgetSection,
+        description="Serving-cost limits (latency, size) and how they are timed.",
+    )
     fail_on_inconclusive: bool = Field(
         default=False, description="Exit 4 (fail the step) when the verdict is inconclusive."
     )

@@ -3,9 +3,13 @@
 Latency only means something relative to the same machine and the same moment,
 so both models are timed in one run, call by call interleaved (A, B, then B,
 A, ...) on the same rows, single rows and batches alike, within a wall-clock
-cap; the report gives the ratio. Whether
-the timings differ is also tested (two-sided Mann-Whitney on the per-call times),
-so a difference inside timer noise is not painted red.
+cap; the report gives the ratio. Each latency quantile row gets its own
+comparison: a paired bootstrap of the call indices (the two models' timings of
+the same input are a pair) gives a percentile CI of that quantile's difference (ms) and
+the p-value that inverts it, so a difference inside timer noise is not painted
+red and the p50 row never borrows the p95 row's evidence. A size change is
+marked only when a size limit fails: size is measured exactly, nothing to test.
+Budget limits are judged on the measured point values.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .. import runner
+from .. import judging, runner
 from ..contracts.gate import MetricOutcome
-from .decision import judge_budget
+from .encoding import finite_or_none
 from .models import LoadedModel
 
 if TYPE_CHECKING:
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
 TIME_CAP_S = 20.0  # wall-clock cap of the whole measurement (both models, rows and batches)
 BATCH_SHARE = 0.4  # of the cap, for batches (timed first)
 BATCH_CALLS = 5  # batch calls per model per repeat
+QUANTILE_METHOD = "paired-bootstrap-percentile"
+QUANTILE_RESAMPLES = 2000
 
 
 @dataclass
@@ -104,11 +110,79 @@ def measure_latency(
     return [Timings(np.asarray(r), np.asarray(b)) for r, b in zip(row_times, batch_times, strict=True)]
 
 
-def _differ_p(champion: np.ndarray[Any, Any], challenger: np.ndarray[Any, Any]) -> float:
-    """Two-sided: a significantly faster challenger is news too."""
-    from scipy.stats import mannwhitneyu
+def judge_budget(
+    name: str,
+    champion: float | None,
+    challenger: float,
+    *,
+    max_ratio: float | None = None,
+    max_value: float | None = None,
+    unit: str = "",
+    slice_name: str | None = None,
+) -> MetricOutcome:
+    """A serving-cost budget (lower is better) as an outcome of the same shape as a metric rule."""
+    outcome, texts = judging.judge_limits(
+        challenger, champion, max_ratio=max_ratio, max_value=max_value, unit=unit
+    )
+    if champion is None and max_ratio is not None:
+        texts = [t.replace("nothing to compare with", "first model: no champion") for t in texts]
+    parts = [f"ratio <= {max_ratio:g}"] if max_ratio is not None else []
+    parts += [f"max {max_value:g}{unit}"] if max_value is not None else []
+    rule = ", ".join(parts) or "report only"
+    numbers = f"challenger {judging.fmt(challenger)}{unit}"
+    if champion is not None:
+        numbers += f" vs champion {judging.fmt(champion)}{unit}"
+    prefix = f"[{slice_name}] " if slice_name else ""
+    return MetricOutcome(
+        metric=name,
+        slice=slice_name,
+        higher_is_better=False,
+        champion=finite_or_none(champion),
+        challenger=finite_or_none(challenger),
+        delta=finite_or_none(challenger - champion) if champion is not None else None,
+        test="measured",
+        rule=rule,
+        outcome=outcome,
+        reason=f"{prefix}{name} {outcome.upper()}: {numbers}; rule {rule}: {'; '.join(texts)}",
+    )
 
-    return float(mannwhitneyu(challenger, champion, alternative="two-sided").pvalue)
+
+class QuantileCI(NamedTuple):
+    """Percentile CI and p of ``quantile(challenger) - quantile(champion)`` in ms."""
+
+    low: float
+    high: float
+    p_value: float
+
+
+def quantile_difference_ci(
+    champion: np.ndarray[Any, Any],
+    challenger: np.ndarray[Any, Any],
+    q: float,
+    confidence: float,
+    *,
+    n_resamples: int = QUANTILE_RESAMPLES,
+    seed: int = 0,
+) -> QuantileCI:
+    """Paired bootstrap over call indices (call ``i`` of both models timed the same input back to back).
+
+    The p-value is the two-sided bootstrap p of "no difference", below α
+    exactly when the percentile CI excludes 0 (up to the +1 terms that keep a
+    finite bootstrap from claiming p = 0).
+    """
+    a = np.asarray(champion, dtype=np.float64)
+    b = np.asarray(challenger, dtype=np.float64)
+    n = min(len(a), len(b))
+    if n < 2:
+        nan = float("nan")
+        return QuantileCI(nan, nan, nan)
+    idx = np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
+    diff = np.quantile(b[:n][idx], q / 100, axis=1) - np.quantile(a[:n][idx], q / 100, axis=1)
+    alpha = 1 - confidence
+    lo, hi = np.quantile(diff, [alpha / 2, 1 - alpha / 2])
+    below = (np.count_nonzero(diff <= 0) + 1) / (n_resamples + 1)
+    above = (np.count_nonzero(diff >= 0) + 1) / (n_resamples + 1)
+    return QuantileCI(float(lo), float(hi), float(min(1.0, 2 * min(below, above))))
 
 
 def evaluate_budgets(
@@ -132,7 +206,6 @@ def evaluate_budgets(
     for unit, attr in (("per_row", "row"), (f"per_batch_{cfg.batch_size}", "batch")):
         a = getattr(old, attr) if old is not None else None
         b = getattr(new, attr)
-        p = _differ_p(a, b) if a is not None else None
         for q, limit in ((50, cfg.latency_p50_ratio), (95, cfg.latency_p95_ratio)):
             judged = judge_budget(
                 f"latency_p{q}_ms_{unit}",
@@ -142,12 +215,17 @@ def evaluate_budgets(
                 unit=" ms",
             )
             update: dict[str, Any] = {"reason": f"{judged.reason} ({len(b)} timed calls per model)"}
-            if p is not None:  # timings are noisy: colour a difference only if significant
+            if a is not None:  # timings are noisy: colour a difference only if this quantile's differs
+                ci = quantile_difference_ci(a, b, q, confidence)
                 update |= {
-                    "p_value": p,
-                    "test": "mann-whitney",
+                    "ci_low": finite_or_none(ci.low),
+                    "ci_high": finite_or_none(ci.high),
+                    "p_value": finite_or_none(ci.p_value),
+                    "p_raw": finite_or_none(ci.p_value),
+                    "test": QUANTILE_METHOD,
+                    "method": QUANTILE_METHOD,
                     "confidence": confidence,
-                    "significant": p < alpha,
+                    "significant": bool(ci.p_value < alpha),
                 }
             judged = judged.model_copy(update=update)
             out.append(judged)
@@ -160,6 +238,7 @@ def evaluate_budgets(
             max_ratio=cfg.size_ratio,
             max_value=cfg.max_size_mb,
             unit=" MB",
-        ).model_copy(update={"significant": size_old is not None and size_old != challenger.size_bytes / 1e6})
+        )
     )
+    out[-1] = out[-1].model_copy(update={"significant": out[-1].outcome == "fail"})
     return out

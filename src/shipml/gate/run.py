@@ -21,8 +21,8 @@ from ..errors import InputDataError, first_line
 from ..progress import stage
 from ..promote import decision as gate_decision
 from .budgets import evaluate_budgets
-from .decision import evaluate, verdict
-from .metrics import Predictions, default_primary_metric, get_metric, metric_input
+from .decision import evaluate, point_estimates, verdict
+from .metrics import default_primary_metric, get_metric
 from .models import LoadedModel, ModelRef, compare_features, load, resolve
 from .scoring import (
     Scored,
@@ -57,13 +57,6 @@ def _info(ref: ModelRef) -> ModelInfo:
     )
 
 
-def _encoded(p: Predictions, classes: np.ndarray[Any, Any] | None) -> np.ndarray[Any, Any] | None:
-    if p.labels is None or classes is None:
-        return None
-    index = {c: i for i, c in enumerate(classes.tolist())}
-    return np.fromiter((index[v] for v in np.asarray(p.labels).tolist()), dtype=np.intp, count=len(p.labels))
-
-
 def primary_delta(
     scored: Scored, outcomes: list[MetricOutcome], primary: str, cfg: ShipmlConfig
 ) -> float | None:
@@ -75,15 +68,11 @@ def primary_delta(
         return None
     classes = scored.challenger.classes
     spec = get_metric(primary, scored.task, None if classes is None else len(classes), search_path=cfg.root)
-    if classes is not None and spec.vectorised:
-        index = {c: i for i, c in enumerate(classes.tolist())}
-        y: np.ndarray[Any, Any] = np.fromiter((index[v] for v in scored.y_true.tolist()), dtype=np.intp)
-    else:
-        y = scored.y_true
-    values = [
-        spec.value(y, metric_input(spec, p, _encoded(p, classes) if spec.vectorised else p.labels))
-        for p in (scored.champion, scored.challenger)
-    ]
+    champ, chall = point_estimates(
+        scored.y_true, scored.champion, scored.challenger, spec, scored.task, cfg.gate.threshold
+    )
+    assert champ is not None
+    values = [champ, chall]
     delta = values[1] - values[0]
     return delta if np.isfinite(delta) else None
 

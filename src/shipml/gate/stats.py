@@ -3,8 +3,9 @@
 Pairing is the point: both models see the same rows, so their errors are
 correlated and the *difference* is far less noisy than either metric alone.
 Every routine here uses that: the bootstrap resamples row indices once and
-applies the same resample to both models; McNemar looks only at the rows where
-the models disagree; DeLong carries the covariance of the two AUCs.
+applies the same resample to both models; the paired-proportions method
+(:mod:`.paired_proportions`) looks only at the rows where exactly one model
+is right; DeLong carries the covariance of the two AUCs.
 
 Sign convention everywhere: ``delta = challenger - champion`` (raw metric units,
 not direction-adjusted).
@@ -12,16 +13,14 @@ not direction-adjusted).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
 from .metrics import FloatArray, MetricSpec
-
-McNemarMethod = Literal["auto", "exact", "midp", "chi2", "chi2_cc"]
 
 _CHUNK_ELEMENTS = 1 << 21
 """Resamples are generated in chunks of about this many cells."""
@@ -33,12 +32,6 @@ class BootstrapResult(NamedTuple):
     ci_low: float
     ci_high: float
     p_value: float
-
-
-class McNemarResult(NamedTuple):
-    statistic: float
-    p_value: float
-    test: str
 
 
 class DeLongResult(NamedTuple):
@@ -173,46 +166,6 @@ def discordant_counts(champion_correct: NDArray[Any], challenger_correct: NDArra
     return int(np.count_nonzero(a & ~b)), int(np.count_nonzero(~a & b))
 
 
-def mcnemar(
-    champion_correct: NDArray[Any],
-    challenger_correct: NDArray[Any],
-    *,
-    method: McNemarMethod = "auto",
-    exact_below: int = 25,
-    large: Literal["midp", "chi2", "chi2_cc"] = "midp",
-) -> McNemarResult:
-    """McNemar's test of equal accuracy from per-row correctness of two paired models.
-
-    Only discordant rows carry information. Under the null each discordant row
-    is a fair coin, so the exact test is a binomial test on ``b`` of ``b + c``.
-    ``auto`` uses it below ``exact_below`` discordant rows (where χ² is poor) and
-    ``large`` otherwise: mid-p (exact minus half the observed point's mass, less
-    conservative and well-calibrated, Fagerland et al. 2013) or χ² with or
-    without Edwards' continuity correction. Statistics follow statsmodels:
-    exact reports ``min(b, c)``, χ² the χ² statistic.
-    """
-    b, c = discordant_counts(champion_correct, challenger_correct)
-    nd = b + c
-    chosen: str = method
-    if method == "auto":
-        chosen = "exact" if nd < exact_below else large
-    if nd == 0:
-        statistic = 0.0 if chosen in ("exact", "midp") else float("nan")
-        return McNemarResult(statistic, 1.0, f"mcnemar-{chosen.replace('_', '-')}")
-    low = min(b, c)
-    if chosen == "exact":
-        p = min(1.0, 2.0 * float(sps.binom.cdf(low, nd, 0.5)))
-        statistic = float(low)
-    elif chosen == "midp":
-        p = min(1.0, 2.0 * float(sps.binom.cdf(low, nd, 0.5)) - float(sps.binom.pmf(low, nd, 0.5)))
-        statistic = float(low)
-    else:
-        corr = 1.0 if chosen == "chi2_cc" else 0.0
-        statistic = float(max(abs(b - c) - corr, 0.0) ** 2 / nd)
-        p = float(sps.chi2.sf(statistic, 1))
-    return McNemarResult(statistic, p, f"mcnemar-{chosen.replace('_', '-')}")
-
-
 def _midranks_by_class(positive: NDArray[np.bool_], score: FloatArray) -> tuple[FloatArray, FloatArray]:
     """DeLong's structural components from one sort (Sun & Xu 2014).
 
@@ -279,20 +232,3 @@ def delong(
     z = delta / se
     p = float(2 * sps.norm.sf(abs(z)))
     return DeLongResult(float(aucs[0]), float(aucs[1]), delta, var, z, p, (delta - zq * se, delta + zq * se))
-
-
-def holm(p_values: Sequence[float]) -> list[float]:
-    """Holm's step-down adjusted p-values (family-wise error control, any dependence).
-
-    NaN p-values are left NaN and do not count towards the family size.
-    """
-    p = np.asarray(p_values, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    valid = np.flatnonzero(~np.isnan(p))
-    m = len(valid)
-    if m == 0:
-        return [float("nan")] * len(p)
-    order = valid[np.argsort(p[valid], kind="stable")]
-    scaled = p[order] * (m - np.arange(m))
-    out[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
-    return [float(v) for v in out.tolist()]

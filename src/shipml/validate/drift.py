@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..config.validate import DriftSection
 from ..contracts.validate import DriftColumn, DriftSummary
 from ..errors import ConfigError, require
+from ..multiplicity import adjust
 from .inputs import family
 
 if TYPE_CHECKING:
@@ -167,28 +168,6 @@ def plan(
         )
         plans.append(ColumnPlan(name, kind, role, method, float(threshold)))
     return plans
-
-
-def adjust(p_values: Sequence[float], method: Literal["holm", "bh", "none"]) -> list[float]:
-    """Adjusted p-values (Holm step-down or Benjamini-Hochberg step-up); NaNs stay NaN."""
-    out = [float("nan")] * len(p_values)
-    valid = [(p, i) for i, p in enumerate(p_values) if not math.isnan(p)]
-    m = len(valid)
-    if method == "none" or m == 0:
-        return [float(p) for p in p_values]
-    ordered = sorted(valid)
-    if method == "holm":
-        running = 0.0
-        for rank, (p, i) in enumerate(ordered):
-            running = max(running, min(1.0, (m - rank) * p))
-            out[i] = running
-    else:
-        running = 1.0
-        for rank in range(m - 1, -1, -1):
-            p, i = ordered[rank]
-            running = min(running, min(1.0, m * p / (rank + 1)))
-            out[i] = running
-    return out
 
 
 def _drifted(plan_: ColumnPlan, value: float) -> bool:
