@@ -57,6 +57,10 @@ class Clauses:
     def comparative(self) -> bool:
         return self.max_regression is not None or self.min_improvement is not None
 
+    @property
+    def absolute(self) -> bool:
+        return self.minimum is not None or self.maximum is not None
+
 
 def fmt(x: float | None) -> str:
     if x is None or not math.isfinite(x):

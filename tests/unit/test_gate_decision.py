@@ -157,6 +157,21 @@ def test_first_model_is_judged_on_absolute_rules_only() -> None:
     assert default.outcome == "pass" and "first model" in default.reason
 
 
+def test_a_first_models_small_slice_with_only_comparative_rules_does_not_block() -> None:
+    """No champion: the comparative clauses are skipped first, so there is nothing for min_rows to block."""
+    y = data(40)
+    chall = clf(y, 1.0, 2)
+    comparative = [rule("roc_auc", max_regression=0.05, confidence=0.95)]
+    (out,) = evaluate(y, None, chall, comparative, FAST, "classification", "plan=tiny", min_rows=50)
+    assert out.outcome == "pass" and "first model" in out.reason
+    # an absolute clause still needs enough rows to be judged
+    (floor,) = evaluate(y, None, chall, [rule("roc_auc", min=0.5)], FAST, "classification", min_rows=50)
+    assert floor.outcome == "inconclusive" and "only 40 evaluation rows (min_rows 50)" in floor.reason
+    # with a champion, too few rows is inconclusive as before
+    (paired,) = evaluate(y, clf(y, 1.0, 1), chall, comparative, FAST, "classification", min_rows=50)
+    assert paired.outcome == "inconclusive"
+
+
 def test_too_few_rows_is_inconclusive_not_a_coin_flip() -> None:
     y = data(60)
     out = evaluate(y, clf(y, 1.0, 1), clf(y, 3.0, 2), [rule("roc_auc", min=0.5)], FAST, "classification")

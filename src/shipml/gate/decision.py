@@ -185,7 +185,9 @@ def evaluate(
             )
         elif champ_v is not None and not math.isfinite(champ_v) and clauses(rule).comparative:
             outcome, texts = "inconclusive", [f"{spec.name} of the champion is undefined on these rows"]
-        elif too_few:
+        elif too_few and (champion is not None or clauses(rule).absolute):
+            # A first model's comparative clauses are skipped before the row count matters:
+            # with nothing to decide, too few rows must not make the rule inconclusive.
             outcome, texts = (
                 "inconclusive",
                 [f"only {n} evaluation rows (min_rows {floor}): too few to decide"],
