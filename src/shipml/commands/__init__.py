@@ -16,5 +16,6 @@ REGISTRY: dict[str, tuple[str, str]] = {
         "Promote a gated challenger to champion, or --rollback to the previous one.",
     ),
     "comment": ("shipml.commands.comment", "Post the results as one sticky PR comment, job summary or file."),
+    "serve": ("shipml.commands.serve", "Serve an MLflow model directory over HTTP until SIGTERM."),
     "doctor": ("shipml.commands.doctor", "Check Python, installed extras and reachability of services."),
 }
