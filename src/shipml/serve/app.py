@@ -58,6 +58,18 @@ class ServerState:
     requests: int = 0
     on_load_failure: Callable[[], None] | None = None
 
+    _all_ready: bool = False
+
+    def ready(self) -> bool:
+        """Loaded here, and (with several workers) in every worker: /health speaks for the whole server."""
+        if self.predictor is None:
+            return False
+        if self.settings.workers == 1:
+            return True
+        if not self._all_ready:
+            self._all_ready = self.metrics.ready_workers() >= self.settings.workers
+        return self._all_ready
+
     @property
     def run_id(self) -> str | None:
         return self.settings.run_id or self.spec.run_id
@@ -138,7 +150,7 @@ def create_app(state: ServerState) -> FastAPI:
 
     @app.get("/health")
     async def health() -> Response:
-        if state.predictor is None:
+        if not state.ready() or state.predictor is None:
             status = "failed" if state.load_error else "loading"
             return _json(503, {"status": status, "model": state.model_info()})
         return _json(

@@ -69,22 +69,24 @@ class Metrics:
         self.batch_rows = Histogram(
             "shipml_batch_rows", "Rows per /predict/batch request.", buckets=BATCH_BUCKETS, registry=reg
         )
-        gauge_mode: Any = {"multiprocess_mode": "max"} if self.multiprocess else {}
         self.info = Gauge(
             "shipml_model_info",
             "Always 1; its labels say which model this server is running.",
             ["name", "version", "run_id", "digest"],
             registry=reg,
-            **gauge_mode,
+            multiprocess_mode="max",
         )
         self.ready = Gauge(
             "shipml_model_ready",
-            "1 once the model is loaded and /health answers 200.",
+            "Processes (workers) that have loaded the model: 1 with one worker.",
             registry=reg,
-            **gauge_mode,
+            multiprocess_mode="sum",  # ignored in single-process mode
         )
         self.load_seconds = Gauge(
-            "shipml_model_load_seconds", "Time to load the model at start-up.", registry=reg, **gauge_mode
+            "shipml_model_load_seconds",
+            "Time to load the model at start-up.",
+            registry=reg,
+            multiprocess_mode="max",
         )
         self._children: dict[tuple[str, str], Any] = {}
         self._durations: dict[str, Any] = {}
@@ -112,6 +114,12 @@ class Metrics:
             if child is None:
                 child = self._classes[label] = self.predicted.labels(label)
             child.inc()
+
+    def ready_workers(self) -> float:
+        """How many worker processes have the model loaded (multiprocess mode: they share the dir)."""
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+        return merged.get_sample_value("shipml_model_ready") or 0.0
 
     def exposition(self) -> bytes:
         if not self.multiprocess:
