@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -400,3 +401,15 @@ def test_unservable_model_dir_and_busy_port_are_one_line_exit_2(
     )
     assert direct.returncode == ExitCode.BAD_INPUT and "no MLmodel file" in direct.stderr
     assert "Traceback" not in direct.stderr
+
+
+def test_model_that_fails_to_load_stops_the_server_with_exit_2(model_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(model_dir, broken)
+    (broken / "model.skops").write_bytes(b"not a zip file")
+    server = start(broken, tmp_path, wait=False)
+    code = server.proc.wait(timeout=READY_TIMEOUT)
+    log = server.log.read_text()
+    assert code == ExitCode.BAD_INPUT, log[-2000:]
+    assert "cannot load the model" in log and "Traceback" not in log
+    assert json.loads(server.result_file.read_text())["status"] == "error"
