@@ -117,6 +117,15 @@ COMMANDS: tuple[Command, ...] = (
         secrets=GITHUB_SECRETS,
     ),
     Command(
+        name="serve",
+        module="shipml.commands.serve",
+        help="Serve an MLflow model directory over HTTP (/health, /predict, /metrics) until SIGTERM.",
+        extra="serve",
+        action=None,  # a long-running server: run in an image or locally, not as a workflow step
+        contract="shipml.contracts.serve:ServeDetails",
+        section=None,  # not a part of the PR report
+    ),
+    Command(
         name="doctor",
         module="shipml.commands.doctor",
         help="Check Python, installed extras and reachability of services.",
@@ -139,6 +148,6 @@ if TYPE_CHECKING:
     # mypy checks each module against the protocol here (as cibuildwheel does for its
     # platform modules); at run time nothing is imported. The conformance test checks
     # that this tuple names exactly the registered modules.
-    from . import comment, doctor, gate, promote, train, validate
+    from . import comment, doctor, gate, promote, serve, train, validate
 
-    _CHECKED: tuple[CommandModule, ...] = (validate, train, gate, promote, comment, doctor)
+    _CHECKED: tuple[CommandModule, ...] = (validate, train, gate, promote, comment, serve, doctor)
