@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ConfigError
+from ..metric_catalogue import CATALOGUE, MetricInfo
 
 Task = Literal["classification", "regression"]
 Needs = Literal["label", "score"]
@@ -323,49 +324,47 @@ def _r2(y: NDArray[Any], pred: NDArray[Any]) -> Evaluator:
     return evaluate
 
 
-def _spec(name: str, hib: bool, tasks: frozenset[str], needs: Needs, bind: Binder, **kw: bool) -> MetricSpec:
-    return MetricSpec(name=name, higher_is_better=hib, tasks=tasks, needs=needs, bind=bind, **kw)
-
-
-BUILTIN: dict[str, MetricSpec] = {
-    s.name: s
-    for s in (
-        _spec("accuracy", True, CLASSIFICATION, "label", _linear(lambda y, p: (y == p).astype(np.float64))),
-        _spec("balanced_accuracy", True, CLASSIFICATION, "label", _balanced_accuracy),
-        _spec("precision", True, CLASSIFICATION, "label", _prf("precision", "binary")),
-        _spec("recall", True, CLASSIFICATION, "label", _prf("recall", "binary")),
-        _spec("f1", True, CLASSIFICATION, "label", _prf("f1", "binary")),
-        _spec("f1_macro", True, CLASSIFICATION, "label", _prf("f1", "macro")),
-        _spec("f1_weighted", True, CLASSIFICATION, "label", _prf("f1", "weighted")),
-        _spec("roc_auc", True, CLASSIFICATION, "score", _ranking(_BinaryAuc), ranking=True),
-        _spec("pr_auc", True, CLASSIFICATION, "score", _ranking(_BinaryAp), ranking=True),
-        _spec("log_loss", False, CLASSIFICATION, "score", _linear(_log_loss_rows), unit_scale=False),
-        _spec("brier", False, CLASSIFICATION, "score", _linear(_brier_rows)),
-        _spec("rmse", False, REGRESSION, "score", _rmse, unit_scale=False),
-        _spec(
-            "mae",
-            False,
-            REGRESSION,
-            "score",
-            _linear(lambda y, p: np.abs(np.asarray(y, np.float64) - np.asarray(p, np.float64))),
-            unit_scale=False,
-        ),
-        _spec("r2", True, REGRESSION, "score", _r2),
-        _spec(
-            "mape",
-            False,
-            REGRESSION,
-            "score",
-            _linear(
-                lambda y, p: (
-                    np.abs(np.asarray(y, np.float64) - np.asarray(p, np.float64))
-                    / np.maximum(np.abs(np.asarray(y, np.float64)), _EPS)
-                )
-            ),
-            unit_scale=False,
-        ),
+_MAPE_ROWS = _linear(
+    lambda y, p: (
+        np.abs(np.asarray(y, np.float64) - np.asarray(p, np.float64))
+        / np.maximum(np.abs(np.asarray(y, np.float64)), _EPS)
     )
+)
+
+# The vectorised evaluator of each catalogued metric; names, directions, tasks and scales
+# come from the catalogue (one definition shared with training).
+BINDERS: dict[str, Binder] = {
+    "accuracy": _linear(lambda y, p: (y == p).astype(np.float64)),
+    "balanced_accuracy": _balanced_accuracy,
+    "precision": _prf("precision", "binary"),
+    "recall": _prf("recall", "binary"),
+    "f1": _prf("f1", "binary"),
+    "f1_macro": _prf("f1", "macro"),
+    "f1_weighted": _prf("f1", "weighted"),
+    "roc_auc": _ranking(_BinaryAuc),
+    "pr_auc": _ranking(_BinaryAp),
+    "log_loss": _linear(_log_loss_rows),
+    "brier": _linear(_brier_rows),
+    "rmse": _rmse,
+    "mae": _linear(lambda y, p: np.abs(np.asarray(y, np.float64) - np.asarray(p, np.float64))),
+    "r2": _r2,
+    "mape": _MAPE_ROWS,
 }
+
+
+def _bound(info: MetricInfo) -> MetricSpec:
+    return MetricSpec(
+        name=info.name,
+        higher_is_better=info.higher_is_better,
+        tasks=frozenset({info.task}),
+        needs=info.needs,
+        bind=BINDERS[info.name],
+        unit_scale=info.unit_scale,
+        ranking=info.ranking,
+    )
+
+
+BUILTIN: dict[str, MetricSpec] = {name: _bound(info) for name, info in CATALOGUE.items()}
 """Built-in metrics by name; precision/recall/f1 are macro-averaged on multiclass problems."""
 
 

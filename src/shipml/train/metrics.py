@@ -13,13 +13,14 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..metric_catalogue import trained
 from .estimator import Task
 
 if TYPE_CHECKING:
     import pandas as pd
 
-CLASSIFICATION = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc", "log_loss")
-REGRESSION = ("rmse", "mae", "r2")
+CLASSIFICATION = trained("classification")
+REGRESSION = trained("regression")
 
 
 def _classes(model: Any, y: pd.Series) -> list[Any]:
