@@ -54,7 +54,8 @@ def test_good_data_passes_with_outputs_and_artefacts(user_repo: UserRepo) -> Non
     assert (run.out_dir / "drift.html").stat().st_size > 100_000
     result = run.result("validate")
     assert result["details"]["counts"]["failed_error"] == 0
-    assert "### Data validation: ✅ passed with warnings" in run.summary
+    assert "### shipml validate: ✅ passed with warnings" in run.summary
+    assert "| `monthly_charges` | num | wasserstein |" in run.summary
     assert "::warning file=expectations/churn.yaml,line=25" in run.log
 
 

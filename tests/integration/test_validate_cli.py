@@ -61,7 +61,7 @@ def test_example_passes_with_a_drift_warning_and_publishes_everything(example_pr
     assert _result(gx_json)["statistics"]["evaluated_expectations"] == details["counts"]["evaluated"]
     summary = (home / "step_summary.md").read_text()
     assert "### shipml validate: ✅ passed with warnings" in summary
-    assert "| monthly_charges | num | wasserstein |" in summary
+    assert "| `monthly_charges` | num | wasserstein |" in summary
     # local annotations: file:line of the suite entry
     assert "warning: expectations/churn.yaml:25: monthly_charges: values_to_be_between" in run.stderr
     assert "drift in 1 of 10 columns (monthly_charges)" in run.stdout
@@ -252,7 +252,7 @@ def _break(project: Path, case: str) -> list[str]:
 
 BAD = {
     "missing file": r"current data file data/nope\.csv not found\. Check the path",
-    "garbage file": r"current data file .*cur\.csv cannot be parsed",
+    "garbage file": r"current data file .*cur\.csv is not UTF-8 text \(byte \d+: .*\)\. Re-encode",
     "garbage parquet": r"current data file .*cur\.parquet (is not valid Parquet|cannot be parsed)",
     "empty dataset": r"current data file .*cur\.csv has no rows",
     "column absent": r"s\.yaml:3: column 'price' \(expect_column_values_to_be_between\) is not in the",
