@@ -219,6 +219,7 @@ def test_canary_with_errors_is_rolled_back_at_the_first_step(
     # time from the fault taking traffic to the start of rollback: one interval plus the analysis
     (_, _, shifted), (_, _, rolled) = router.history[0], router.history[-1]
     assert rolled - shifted < INTERVAL + 5
+    print(f"fault to rollback start: {rolled - shifted:.2f}s; analysis: {details.log[0].analysis_s}s")
 
 
 def test_different_model_is_caught_by_the_score_distribution(
