@@ -143,7 +143,13 @@ def scrape(prom: prometheus.Prometheus, app: str, stable: Server, canary: Server
 
 
 def run_canary(
-    cfg: CanarySection, stable: Server, canary: Server, rows: list[dict[str, Any]], *, rate: float = 40.0
+    cfg: CanarySection,
+    stable: Server,
+    canary: Server,
+    rows: list[dict[str, Any]],
+    *,
+    rate: float = 40.0,
+    batch: int = 20,
 ) -> tuple[CanaryDetails, MemoryRouter, LoadGenerator]:
     router = MemoryRouter()
     client = PrometheusClient(
@@ -151,7 +157,7 @@ def run_canary(
     )
     controller = Controller(cfg, router, MemoryStore(), Analyser(client, cfg))
     with LoadGenerator(
-        stable.url, canary.url, lambda: router.weight, rows, rate=rate, max_seconds=120
+        stable.url, canary.url, lambda: router.weight, rows, rate=rate, batch=batch, max_seconds=120
     ) as load:
         details = controller.run("canary-v2")
     return details, router, load
@@ -171,8 +177,9 @@ def test_healthy_canary_is_promoted_through_every_step(
     canary = start(models["stable"], tmp_path)
     try:
         scrape(prometheus_server, "healthy", stable, canary)
-        cfg = config("healthy", prometheus_server.url)
-        details, router, load = run_canary(cfg, stable, canary, rows)
+        # p99 needs samples: at the default min_requests (100) one slow request is not the p99
+        cfg = config("healthy", prometheus_server.url, interval=10, min_requests=100)
+        details, router, load = run_canary(cfg, stable, canary, rows, rate=60, batch=5)
     finally:
         canary.stop()
     assert details.outcome == "promoted", [
