@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import services
+from tests.support import prometheus, services
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "churn"
@@ -65,6 +65,16 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield running.url
     finally:
         services.stop("mlflow", state)
+
+
+@pytest.fixture(scope="session")
+def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[prometheus.Prometheus]:
+    """A real Prometheus (Debian's package) on loopback, scraping every second; tests set its targets."""
+    running = prometheus.start(tmp_path_factory.mktemp("prometheus"))
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 @dataclass

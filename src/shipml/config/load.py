@@ -26,6 +26,7 @@ from pydantic import Field, PrivateAttr, ValidationError
 from ..errors import ConfigError, first_line
 from ..runner import display_path
 from .base import Section
+from .canary import CanarySection
 from .comment import CommentSection
 from .data import DataSection
 from .gate import GateSection
@@ -50,6 +51,7 @@ class ShipmlConfig(Section):
     validate_: ValidateSection = Field(default_factory=ValidateSection, alias="validate")
     gate: GateSection = Field(default_factory=GateSection)
     comment: CommentSection = Field(default_factory=CommentSection)
+    canary: CanarySection = Field(default_factory=CanarySection)
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)

@@ -1,0 +1,1 @@
+"""Canary analysis and promotion: step loop, Prometheus analysis, model signals."""
