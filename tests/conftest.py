@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import services
+from tests.support.k8s import cluster as kube
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "churn"
@@ -65,6 +66,21 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield running.url
     finally:
         services.stop("mlflow", state)
+
+
+@pytest.fixture(scope="session")
+def k8s_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[kube.Cluster]:
+    """A real control plane (etcd, apiserver, controllers, scheduler; kwok node) for the session.
+
+    Built once into $SHIPML_CACHE/k8s (tests/support/k8s/build.sh), started in seconds. Use
+    ``k8s_cluster.new_namespace()`` per test: namespace deletion is slow, never wait for it.
+    """
+    state = tmp_path_factory.mktemp("k8s")
+    cluster = kube.start(state)
+    try:
+        yield cluster
+    finally:
+        kube.stop(state)
 
 
 @dataclass
