@@ -76,7 +76,7 @@ def k8s_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[kube.Clust
     ``k8s_cluster.new_namespace()`` per test: namespace deletion is slow, never wait for it.
     """
     state = tmp_path_factory.mktemp("k8s")
-    cluster = kube.start(state)
+    cluster = kube.start(state, build=False)  # CI builds first; a test run never builds for 20 min
     try:
         yield cluster
     finally:
