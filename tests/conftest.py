@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import prometheus, services
+from tests.support.k8s import cluster as kube
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "churn"
@@ -75,6 +76,21 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[prom
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def k8s_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[kube.Cluster]:
+    """A real control plane (etcd, apiserver, controllers, scheduler; kwok node) for the session.
+
+    Built once into $SHIPML_CACHE/k8s (tests/support/k8s/build.sh), started in seconds. Use
+    ``k8s_cluster.new_namespace()`` per test: namespace deletion is slow, never wait for it.
+    """
+    state = tmp_path_factory.mktemp("k8s")
+    cluster = kube.start(state, build=False)  # CI builds first; a test run never builds for 20 min
+    try:
+        yield cluster
+    finally:
+        kube.stop(state)
 
 
 @dataclass

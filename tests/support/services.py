@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.k8s import cluster as k8s_cluster
+
 DEFAULT_STATE = Path(os.environ.get("SHIPML_SERVICES_DIR", ".shipml/services"))
 
 
@@ -99,6 +101,9 @@ def mlflow_service(state_dir: Path, port: int | None = None) -> Service:
 
 
 FACTORIES: dict[str, Callable[[Path, int | None], Service]] = {"mlflow": mlflow_service}
+# Multi-process services with their own start/stop (same pid-file and log pattern); the CLI
+# hands them the action and STATE/<name>.
+COMPOSITE: dict[str, Callable[[str, Path], int]] = {"k8s": k8s_cluster.cli}
 
 
 def _alive(pid: int) -> bool:
@@ -174,10 +179,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("action", choices=["start", "stop", "status"])
-    parser.add_argument("service", nargs="?", choices=sorted(FACTORIES))
+    parser.add_argument("service", nargs="?", choices=sorted([*FACTORIES, *COMPOSITE]))
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE)
     args = parser.parse_args()
+    if args.service in COMPOSITE:
+        return COMPOSITE[args.service](args.action, args.state_dir / args.service)
     names = [args.service] if args.service else sorted(FACTORIES)
     for name in names:
         if args.action == "start":
