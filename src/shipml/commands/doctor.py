@@ -20,9 +20,11 @@ from pathlib import Path
 
 import yaml
 
-from .. import __version__, tracking
+from .. import __version__
 from ..config import load_config
 from ..errors import InfrastructureUnreachable
+from ..mlflow_api import store
+from ..mlflow_api.client import check_reachable
 from ..results import Result, ResultRecorder
 
 HELP = "Check Python, installed extras and reachability of services."
@@ -63,11 +65,11 @@ def installed_extras() -> list[str]:
 
 
 def _check_mlflow(uri: str) -> Check:
-    shown = tracking.redact(uri)
-    if not tracking.is_remote(uri):
+    shown = store.redact(uri)
+    if not store.is_remote(uri):
         return Check("mlflow", True, f"local store {shown}")
     try:
-        tracking.check_reachable(uri, attempts=1, timeout=3)
+        check_reachable(uri, attempts=1, timeout=3)
     except InfrastructureUnreachable as exc:
         return Check("mlflow", False, exc.message)
     return Check("mlflow", True, f"{shown} answers /health")
@@ -136,7 +138,7 @@ def run(args: argparse.Namespace) -> Result:
     checks = [
         Check("python", sys.version_info >= (3, 10), f"{platform.python_version()} at {sys.executable}"),
         Check("shipml", True, f"{__version__}; extras installed: {', '.join(extras) or 'none'}"),
-        _check_mlflow(tracking.tracking_uri(cfg)),
+        _check_mlflow(store.tracking_uri(cfg)),
         _check_docker(),
         _check_kube(),
         _check_trivy(),
