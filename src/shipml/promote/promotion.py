@@ -163,16 +163,13 @@ def promote(
         if expected:
             client.set_registered_model_alias(model, aliases.previous, expected)
         client.set_registered_model_alias(model, aliases.champion, target)  # the commit point
+        confirmed = ""
         try:
             _fence(lease, client, aliases.champion, target, "confirming the move")
         except LockLost as exc:
-            stuck = alias_version(client, model, aliases.champion) == target
-            _mark(client, model, target, "unconfirmed" if stuck else "superseded")
-            raise PolicyFailed(
-                f"promotion of {model} version {target} is not confirmed: {exc.message}; "
-                f"'{aliases.champion}' is now version {alias_version(client, model, aliases.champion)}",
-                hint="another promoter may have moved it; re-run `shipml promote` to confirm or refuse",
-            ) from None
+            _mark(client, model, target, "unconfirmed")
+            _confirm_under_fresh_lock(client, model, target, aliases.champion, exc)
+            confirmed = "; confirmed under a fresh lock after the first one was lost"
         except BaseException:
             _mark(client, model, target, "superseded")
             raise
@@ -186,8 +183,29 @@ def promote(
             previous_version=expected or (previous if previous != target else None),
             alias=aliases.champion,
             message=f"'{aliases.champion}' moved from {f'version {expected}' if expected else 'nothing'} "
-            f"to version {target}" + _note(repaired),
+            f"to version {target}" + confirmed + _note(repaired),
         )
+
+
+def _confirm_under_fresh_lock(
+    client: MlflowClient, model: str, target: str, alias: str, lost: LockLost
+) -> None:
+    """After a move made while our lock was being broken: did it stick? Ask again under the lock.
+
+    Whoever took the lock either finished (and refused, since ``alias`` had moved, or
+    moved it again) or is fenced out by our new lock; so ``alias`` still pointing at
+    ``target`` now means the move stuck.
+    """
+    with registry_lock(client, model):
+        now = alias_version(client, model, alias)
+        if now != target:
+            _mark(client, model, target, "superseded")
+            raise PolicyFailed(
+                f"promotion of {model} version {target} did not stick: {lost.message}, and "
+                f"'{alias}' is now version {now or 'unset'}",
+                hint="another promoter moved it after this one's lease ran out; re-run the gate against "
+                "the current champion if this version should still replace it",
+            )
 
 
 def _note(repaired: list[str]) -> str:
