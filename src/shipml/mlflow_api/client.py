@@ -121,8 +121,7 @@ def translate(
         )
     if is_overload(exc):
         return InfrastructureUnreachable(
-            f"MLflow tracking server unreachable or overloaded while {doing}, "
-            f"after {RETRY_ATTEMPTS} attempts: {text[:300]}",
+            f"MLflow tracking server unreachable or overloaded while {doing}: {text[:300]}",
             hint="check the server and re-run, it is safe; a server shared by concurrent jobs needs "
             "more workers and database connections (docs/promotion.md)",
         )

@@ -18,7 +18,7 @@ from ..config import ShipmlConfig
 from ..config.load import KeyPath
 from ..errors import ConfigError
 
-SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 SCHEMELESS_OK = ("databricks", "databricks-uc")  # MLflow's profile shorthands
 
 
@@ -50,16 +50,14 @@ def default_store() -> str:
 
 def require_scheme(uri: str, where: str) -> None:
     """``mlflow.example.com:5000`` is a host, not a path: say so instead of letting MLflow guess."""
-    # "localhost:5000" would parse as scheme "localhost"
-    host_port = re.match(r"^[^/:]+:\d+(/|$)", uri) is not None
-    if uri in SCHEMELESS_OK or (SCHEME.match(uri) and not host_port):
+    if SCHEME.match(uri) or uri in SCHEMELESS_OK or uri.startswith("file:"):
         return
     shown = f"***@{uri.rsplit('@', 1)[1]}" if "@" in uri else uri
-    if uri.startswith(("/", ".", "~")):
-        hint = f"did you mean sqlite:///{shown.lstrip('/')}? (a local store is an sqlite file)"
-    else:
-        hint = f"did you mean http://{shown}?"
-    raise ConfigError(f"{where}: tracking URI '{shown}' has no scheme", hint=hint)
+    guess = f"sqlite:///{shown.lstrip('/')}" if uri.startswith(("/", ".", "~")) else f"http://{shown}"
+    raise ConfigError(
+        f"{where}: tracking URI '{shown}' has no scheme; did you mean {guess}",
+        hint="write it with its scheme: http(s):// for a tracking server, sqlite:///PATH for a local file",
+    )
 
 
 def tracking_uri(cfg: ShipmlConfig) -> str:

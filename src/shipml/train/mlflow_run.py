@@ -78,7 +78,7 @@ def ui_run_url(cfg: ShipmlConfig, uri: str, experiment_id: str, run_id: str) -> 
 def translate(exc: BaseException) -> ShipmlError | None:
     """MLflow failures of a training run as one-line shipml errors (:func:`mlflow_api.client.translate`)."""
     return mlflow_client.translate(
-        exc, "the training run", rejected_hint="check the mlflow: settings in shipml.yaml"
+        exc, "logging the training run", rejected_hint="check the mlflow: settings in shipml.yaml"
     )
 
 
