@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from mlflow import MlflowClient
+
 from shipml.contracts.tags import gate_tags
+from shipml.errors import PolicyFailed
 from shipml.mlflow_api.lock import EXPIRES, OWNER, lock_name, registry_lock
 from shipml.mlflow_api.registry import alias_version, record_gate_decision, version_tags
-
-from shipml.errors import PolicyFailed
 from shipml.promote import gate_decision
 from shipml.promote.promotion import Aliases, promote, rollback
 from tests.integration.test_gate_support import log_version, unique_name
@@ -204,9 +204,8 @@ def test_lock_released_during_a_colliding_create_is_retried(mlflow_server: str) 
 
 
 def test_registry_errors_become_one_line_errors(mlflow_server: str) -> None:
-    from shipml.mlflow_api.client import calling
-
     from shipml.errors import ExitCode, InputDataError
+    from shipml.mlflow_api.client import calling
 
     client = MlflowClient(mlflow_server)
     with pytest.raises(InputDataError) as err, calling("tagging a version"):
