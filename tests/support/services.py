@@ -99,6 +99,7 @@ def mlflow_service(state_dir: Path, port: int | None = None, *, workers: int = 1
         ready=http_ok(f"http://127.0.0.1:{port}/health"),
         url=f"http://127.0.0.1:{port}",
         env={"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"},
+        timeout=180.0,  # ~10 s when idle; a loaded 2-core machine has taken over 90 s
     )
 
 
