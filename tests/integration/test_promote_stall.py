@@ -166,3 +166,29 @@ def test_holder_stalled_past_its_lease_never_reports_success(
     assert all(s != "promoted" for v, s in statuses.items() if v != winner), statuses
     assert alias_version(client, name, "previous-champion") == v1
     assert not client.search_registered_models(filter_string=f"name = '{lock_name(name)}'")
+
+
+def test_tags_that_disagree_with_the_aliases_are_repaired_by_the_next_promotion(mlflow_server: str) -> None:
+    """What fencing cannot prevent is detected afterwards: a stale 'promoted' claim is corrected."""
+    from shipml.promote import gate_decision
+    from shipml.promote.promotion import Aliases, promote
+
+    client = MlflowClient(mlflow_server)
+    name = unique_name("repair")
+    client.create_registered_model(name)
+    run = client.create_run(client.create_experiment(f"repair-{uuid.uuid4().hex[:8]}"))
+    source = f"{run.info.artifact_uri}/model"
+    v1, v2, v3, v4 = (_version(client, name, source, run.info.run_id) for _ in range(4))
+    client.set_registered_model_alias(name, "champion", v1)
+    client.set_model_version_tag(name, v1, T.STATUS, "pending")  # moved, then crashed before commit
+    client.set_model_version_tag(name, v2, T.STATUS, "promoted")  # a move that was overwritten
+    client.set_model_version_tag(name, v3, T.STATUS, "promoted")  # replaced legitimately: left alone
+    client.set_model_version_tag(name, v3, T.REPLACED_BY, v1)
+    _gate(client, name, v4, champion=v1)
+    decision = gate_decision.from_version_tags(name, v4, version_tags(client, name, v4))
+    details = promote(client, decision, Aliases("champion", "previous-champion"))
+    assert details.action == "promoted" and "repaired stale tags" in (details.message or "")
+    statuses = {v: version_tags(client, name, v).get(T.STATUS) for v in (v1, v2, v3, v4)}
+    # v1 was champion while pending (so its move stuck) and was then replaced by v4.
+    assert statuses == {v1: "promoted", v2: "superseded", v3: "promoted", v4: "promoted"}
+    assert version_tags(client, name, v1)[T.REPLACED_BY] == v4
