@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -175,7 +176,9 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=10)
     parser.add_argument("--workers", default="1,4", help="comma-separated server worker counts")
     args = parser.parse_args()
-    os.environ.update({"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"})
+    os.environ.update(
+        {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "MLFLOW_LOGGING_LEVEL": "WARNING"}
+    )
     per_model = args.promoters // args.models
     failures: list[str] = []
     for workers in [int(w) for w in args.workers.split(",")]:
@@ -202,7 +205,11 @@ def main() -> int:
                         f"  {label:<25} p50 {statistics.median(values):6.1f}s  p99 {_pct(values, 0.99):6.1f}s"
                         f"  max {max(values):6.1f}s"
                     )
-                reasons = Counter(a.last_line.split(": ", 1)[-1][:90] for a in attempts if a.code != 0)
+                reasons = Counter(
+                    re.sub(r"\S+ version \d+|version \d+", "M vN", a.last_line.split(": ", 1)[-1])[:90]
+                    for a in attempts
+                    if a.code != 0
+                )
                 for reason, count in reasons.most_common(4):
                     print(f"  {count:3d} x {reason}")
                 print(f"  invariants: {'OK' if not problems else f'{len(problems)} broken'}")
