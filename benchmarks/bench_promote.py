@@ -35,7 +35,7 @@ def main() -> int:
     os.environ.update({"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"})
     from mlflow import MlflowClient
 
-    from shipml.promote.decision import GateDecision
+    from shipml.promote.gate_decision import GateDecision
     from shipml.promote.promotion import Aliases, promote
 
     state = Path(tempfile.mkdtemp(prefix="bench-promote-"))

@@ -15,11 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from mlflow import MlflowClient
 
+from shipml.contracts.tags import gate_tags
 from shipml.errors import PolicyFailed
-from shipml.promote import decision as gate_decision
-from shipml.promote.lock import EXPIRES, OWNER, lock_name, registry_lock
+from shipml.mlflow_api.lock import EXPIRES, OWNER, lock_name, registry_lock
+from shipml.mlflow_api.registry import alias_version, record_gate_decision, version_tags
+from shipml.promote import gate_decision
 from shipml.promote.promotion import Aliases, promote, rollback
-from shipml.promote.registry import alias_version, version_tags
 from tests.integration.test_gate_support import log_version, unique_name
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,7 @@ class CrashAfterAlias(MlflowClient):  # type: ignore[misc]
 
 
 def _gated(client: MlflowClient, name: str, version: str, champion: str | None) -> gate_decision.GateDecision:
-    tags = gate_decision.gate_tags(
+    tags = gate_tags(
         verdict="passed",
         champion_version=champion,
         primary_metric="roc_auc",
@@ -53,7 +54,7 @@ def _gated(client: MlflowClient, name: str, version: str, champion: str | None) 
         run_url=None,
         commit=None,
     )
-    gate_decision.record_gate_decision(client, name, version, tags)
+    record_gate_decision(client, name, version, tags)
     return gate_decision.from_version_tags(name, version, version_tags(client, name, version))
 
 
@@ -196,18 +197,18 @@ class LockVanishesOnce(MlflowClient):  # type: ignore[misc]
 def test_lock_released_during_a_colliding_create_is_retried(mlflow_server: str) -> None:
     client = LockVanishesOnce(mlflow_server)
     name = unique_name("vanish")
-    with registry_lock(client, name, poll_s=0.01) as token:
+    with registry_lock(client, name, poll_s=0.01) as lease:
         holder = MlflowClient(mlflow_server).get_registered_model(lock_name(name))
-        assert holder.tags[OWNER] == token
+        assert holder.tags[OWNER] == lease.token
     assert client.collisions == 1
 
 
 def test_registry_errors_become_one_line_errors(mlflow_server: str) -> None:
     from shipml.errors import ExitCode, InputDataError
-    from shipml.promote.registry import mlflow_errors
+    from shipml.mlflow_api.client import calling
 
     client = MlflowClient(mlflow_server)
-    with pytest.raises(InputDataError) as err, mlflow_errors("tagging a version"):
+    with pytest.raises(InputDataError) as err, calling("tagging a version"):
         client.set_model_version_tag(unique_name("none"), "1", "k", "v")
     assert err.value.exit_code == ExitCode.BAD_INPUT
     assert str(err.value).startswith("MLflow rejected tagging a version: ") and "\n" not in str(err.value)

@@ -6,7 +6,7 @@ Kubernetes control plane later): a command line, a readiness probe, a pid file
 and a log file under a state directory. A service that does not become ready in
 time is an error with the tail of its log, never a silent skip.
 
-    python -m tests.support.services start mlflow [--port 5055] [--state-dir .shipml/services]
+    python -m tests.support.services start mlflow [--port 5055] [--workers 4] [--state-dir .shipml/services]
     python -m tests.support.services stop mlflow
     python -m tests.support.services status
 """
@@ -70,8 +70,12 @@ class Running:
         stop(self.name, state_dir)
 
 
-def mlflow_service(state_dir: Path, port: int | None = None) -> Service:
-    """A real MLflow tracking server: sqlite backend, local artifact store, loopback only."""
+def mlflow_service(state_dir: Path, port: int | None = None, *, workers: int = 1) -> Service:
+    """A real MLflow tracking server: sqlite backend, local artifact store, loopback only.
+
+    ``workers`` is uvicorn's worker count: 1 reproduces a small server that stalls under
+    concurrent promotions; more workers share the one sqlite file (and its write lock).
+    """
     port = port or free_port()
     home = state_dir / "mlflow"
     home.mkdir(parents=True, exist_ok=True)
@@ -92,15 +96,18 @@ def mlflow_service(state_dir: Path, port: int | None = None) -> Service:
             "--port",
             str(port),
             "--workers",
-            "1",
+            str(workers),
         ],
         ready=http_ok(f"http://127.0.0.1:{port}/health"),
         url=f"http://127.0.0.1:{port}",
         env={"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"},
+        timeout=180.0,  # ~10 s when idle; a loaded 2-core machine has taken over 90 s
     )
 
 
-FACTORIES: dict[str, Callable[[Path, int | None], Service]] = {"mlflow": mlflow_service}
+FACTORIES: dict[str, Callable[..., Service]] = {  # (state_dir, port, **options) -> Service
+    "mlflow": mlflow_service
+}
 # Multi-process services with their own start/stop (same pid-file and log pattern); the CLI
 # hands them the action and STATE/<name>.
 COMPOSITE: dict[str, Callable[[str, Path], int]] = {"k8s": k8s_cluster.cli}
@@ -114,15 +121,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def start(name: str, state_dir: Path = DEFAULT_STATE, port: int | None = None) -> Running:
+def start(name: str, state_dir: Path = DEFAULT_STATE, port: int | None = None, **options: int) -> Running:
+    """Start ``name`` (options go to its factory, e.g. ``workers=4`` for mlflow), or reuse a running one."""
     state_dir.mkdir(parents=True, exist_ok=True)
     meta_path = state_dir / f"{name}.json"
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
-        if _alive(meta["pid"]) and FACTORIES[name](state_dir, meta["port"]).ready():
+        same = meta.get("options", {}) == options
+        if same and _alive(meta["pid"]) and FACTORIES[name](state_dir, meta["port"], **options).ready():
             return Running(name, meta["pid"], meta["url"], Path(meta["log"]))
-        meta_path.unlink()
-    service = FACTORIES[name](state_dir, port)
+        if _alive(meta["pid"]):
+            stop(name, state_dir)
+        meta_path.unlink(missing_ok=True)
+    service = FACTORIES[name](state_dir, port, **options)
     log = (state_dir / f"{name}.log").resolve()
     with log.open("ab") as fh:
         proc = subprocess.Popen(
@@ -140,7 +151,13 @@ def start(name: str, state_dir: Path = DEFAULT_STATE, port: int | None = None) -
             )
         if service.ready():
             port_used = int(service.url.rsplit(":", 1)[1])
-            meta = {"pid": proc.pid, "url": service.url, "log": str(log), "port": port_used}
+            meta = {
+                "pid": proc.pid,
+                "url": service.url,
+                "log": str(log),
+                "port": port_used,
+                "options": options,
+            }
             meta_path.write_text(json.dumps(meta))
             return Running(name, proc.pid, service.url, log)
         time.sleep(0.3)
@@ -182,13 +199,15 @@ def main() -> int:
     parser.add_argument("service", nargs="?", choices=sorted([*FACTORIES, *COMPOSITE]))
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE)
+    parser.add_argument("--workers", type=int, default=None, help="mlflow: server worker processes")
     args = parser.parse_args()
     if args.service in COMPOSITE:
         return COMPOSITE[args.service](args.action, args.state_dir / args.service)
     names = [args.service] if args.service else sorted(FACTORIES)
     for name in names:
         if args.action == "start":
-            running = start(name, args.state_dir, args.port)
+            options = {"workers": args.workers} if args.workers and name == "mlflow" else {}
+            running = start(name, args.state_dir, args.port, **options)
             print(f"{name}: {running.url} (pid {running.pid}, log {running.log})")
         elif args.action == "stop":
             print(f"{name}: {'stopped' if stop(name, args.state_dir) else 'not running'}")

@@ -113,7 +113,7 @@ def test_run_context_without_event() -> None:
 def test_tracking_credentials_are_masked(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from shipml import tracking
+    from shipml.mlflow_api import store as tracking
 
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "tok-123")

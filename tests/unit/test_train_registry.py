@@ -66,5 +66,5 @@ def test_lost_server_is_infrastructure_error(monkeypatch: pytest.MonkeyPatch) ->
         MlflowClient(tracking_uri=uri, registry_uri=uri).get_experiment_by_name("x")
     translated = mlflow_run.translate(err.value)
     assert isinstance(translated, InfrastructureUnreachable)
-    assert "lost the MLflow tracking server" in str(translated)
+    assert "MLflow tracking server unreachable or overloaded" in str(translated)
     assert mlflow_run.translate(ValueError("a bug")) is None

@@ -19,10 +19,12 @@ from pathlib import Path
 
 import yaml
 
-from .. import __version__, tracking
+from .. import __version__
 from ..config import load_config
 from ..contracts.doctor import Check, DoctorDetails
 from ..errors import InfrastructureUnreachable
+from ..mlflow_api import store
+from ..mlflow_api.client import check_reachable
 from ..results import Outcome
 
 # extra -> modules that must import for it to work
@@ -59,11 +61,11 @@ def installed_extras() -> list[str]:
 
 
 def _check_mlflow(uri: str) -> Check:
-    shown = tracking.redact(uri)
-    if not tracking.is_remote(uri):
+    shown = store.redact(uri)
+    if not store.is_remote(uri):
         return _check("mlflow", True, f"local store {shown}")
     try:
-        tracking.check_reachable(uri, attempts=1, timeout=3)
+        check_reachable(uri, attempts=1, timeout=3)
     except InfrastructureUnreachable as exc:
         return _check("mlflow", False, exc.message)
     return _check("mlflow", True, f"{shown} answers /health")
@@ -131,7 +133,7 @@ def run(args: argparse.Namespace) -> Outcome:
     checks = [
         _check("python", sys.version_info >= (3, 11), f"{platform.python_version()} at {sys.executable}"),
         _check("shipml", True, f"{__version__}; extras installed: {', '.join(extras) or 'none'}"),
-        _check_mlflow(tracking.tracking_uri(cfg)),
+        _check_mlflow(store.tracking_uri(cfg)),
         _check_docker(),
         _check_kube(),
         _check_trivy(),

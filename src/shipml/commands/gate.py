@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import tracking
 from ..config import load_config
+from ..mlflow_api import store
 from ..results import Outcome
 
 DESCRIPTION = """\
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="",
         help="Exit 4 on an inconclusive verdict (true/false; overrides gate.fail_on_inconclusive).",
     )
-    tracking.add_arguments(parser)
+    store.add_arguments(parser)
     parser.add_argument(
         "--allow-feature-changes",
         action="store_true",
@@ -78,11 +78,11 @@ def run(args: argparse.Namespace) -> Outcome:
             ("gate", "seed"): args.seed,
             ("gate", "bootstrap_resamples"): args.bootstrap_resamples,
             ("gate", "fail_on_inconclusive"): args.fail_on_inconclusive,
-            **tracking.overrides(args),
+            **store.overrides(args),
         },
     )
     from ..gate.run import GateOptions, run_gate
-    from ..promote.registry import mlflow_errors
+    from ..mlflow_api.client import calling
 
     options = GateOptions(
         champion=args.champion or None,
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> Outcome:
         record=bool(args.record_decision),
         budgets=bool(args.budgets),
     )
-    with mlflow_errors(f"the gate of '{cfg.mlflow.registered_model}'"):
+    with calling(f"the gate of '{cfg.mlflow.registered_model}'"):
         details, summary = run_gate(cfg, options)
     delta = details.primary_metric_delta
     return Outcome(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from .. import tracking
 from ..config import load_config
 from ..errors import InputDataError, UsageError
+from ..mlflow_api import store
 from ..results import Outcome
 
 DESCRIPTION = """\
@@ -44,22 +44,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reason", default="", help="Why, recorded on the version (default: the gate summary)."
     )
-    tracking.add_arguments(parser)
+    store.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> Outcome:
     cfg = load_config(
         args.config,
-        overrides=tracking.overrides(args),
+        overrides=store.overrides(args),
     )
     rollback = bool(args.rollback)
     if rollback and (args.gate_result or args.version):
         raise UsageError("--rollback takes no --gate-result or --version", hint="drop them to roll back")
 
-    from ..promote import decision as gate_decision
+    from ..mlflow_api.client import calling, connect
+    from ..mlflow_api.registry import alias_version, version_tags
+    from ..promote import gate_decision
     from ..promote.promotion import Aliases, promote
     from ..promote.promotion import rollback as do_rollback
-    from ..promote.registry import alias_version, mlflow_errors, version_tags
 
     aliases = Aliases(cfg.mlflow.champion_alias, cfg.mlflow.previous_alias)
     model = cfg.mlflow.registered_model
@@ -80,8 +81,8 @@ def run(args: argparse.Namespace) -> Outcome:
             )
         model = decision.registered_model
 
-    client = tracking.connect(cfg, extra="gate")
-    with mlflow_errors(f"the promotion of '{model}'"):
+    client = connect(cfg, extra="gate")
+    with calling(f"the promotion of '{model}'"):
         if rollback:
             details = do_rollback(client, model, aliases, reason=args.reason or None)
         else:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from .. import tracking
 from ..config import load_config
+from ..mlflow_api import store
 from ..results import Outcome
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    tracking.add_arguments(parser)
+    store.add_arguments(parser)
     parser.add_argument("--experiment", default=None, help="MLflow experiment (mlflow.experiment).")
     parser.add_argument(
         "--challenger-alias",
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> Outcome:
     cfg = load_config(
         args.config,
         overrides={
-            **tracking.overrides(args),
+            **store.overrides(args),
             ("mlflow", "experiment"): args.experiment,
             ("mlflow", "challenger_alias"): args.challenger_alias,
             ("data", "target"): args.target,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from ..errors import InputDataError, first_line
+from ..mlflow_api.client import is_not_found
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from ..config import ShipmlConfig
 
 Role = Literal["champion", "challenger"]
-NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND")
 
 
 @dataclass
@@ -66,18 +66,12 @@ def _not_found(role: Role, uri: str, why: str, hint: str) -> InputDataError:
     return InputDataError(f"{role} model {uri} not found: {why}", hint=hint)
 
 
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "error_code", ""))
-
-
 def default_uri(cfg: ShipmlConfig, role: Role) -> str:
     alias = cfg.mlflow.champion_alias if role == "champion" else cfg.mlflow.challenger_alias
     return f"models:/{cfg.mlflow.registered_model}@{alias}"
 
 
 def _from_registry(client: MlflowClient, role: Role, uri: str) -> ModelRef:
-    from mlflow.exceptions import MlflowException
-
     body = uri[len("models:/") :]
     try:
         if "@" in body:
@@ -91,8 +85,8 @@ def _from_registry(client: MlflowClient, role: Role, uri: str) -> ModelRef:
                 f"{role} model URI {uri} names no alias or version",
                 hint="use models:/NAME@ALIAS or models:/NAME/VERSION",
             )
-    except MlflowException as exc:
-        if _code(exc) in NOT_FOUND_CODES:
+    except Exception as exc:
+        if is_not_found(exc):
             raise _not_found(
                 role,
                 uri,
@@ -104,23 +98,21 @@ def _from_registry(client: MlflowClient, role: Role, uri: str) -> ModelRef:
     if mv.run_id:
         try:
             tags.update(client.get_run(mv.run_id).data.tags)
-        except MlflowException as exc:
-            if _code(exc) not in NOT_FOUND_CODES:
+        except Exception as exc:
+            if not is_not_found(exc):
                 raise
     tags.update(mv.tags or {})
     return ModelRef(role, uri, registered_model=mv.name, version=str(mv.version), run_id=mv.run_id, tags=tags)
 
 
 def _from_run(client: MlflowClient, role: Role, uri: str) -> ModelRef:
-    from mlflow.exceptions import MlflowException
-
     run_id = uri[len("runs:/") :].split("/", 1)[0]
     if not run_id:
         raise InputDataError(f"{role} model URI {uri} names no run", hint="use runs:/RUN_ID/model")
     try:
         run = client.get_run(run_id)
-    except MlflowException as exc:
-        if _code(exc) in NOT_FOUND_CODES:
+    except Exception as exc:
+        if is_not_found(exc):
             raise _not_found(role, uri, first_line(exc), "check the run id in the MLflow UI") from None
         raise
     return ModelRef(role, uri, run_id=run_id, tags=dict(run.data.tags))

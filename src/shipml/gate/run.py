@@ -17,9 +17,10 @@ import numpy as np
 
 from .. import runner
 from ..contracts.gate import EvaluationInfo, GateDetails, MetricOutcome, ModelInfo
+from ..contracts.tags import gate_tags
 from ..errors import InputDataError, first_line
+from ..mlflow_api.registry import record_gate_decision
 from ..progress import stage
-from ..promote import decision as gate_decision
 from .budgets import evaluate_budgets
 from .decision import evaluate, point_estimates, verdict
 from .metrics import default_primary_metric, get_metric
@@ -83,7 +84,7 @@ def _record(
     if not (challenger.registered_model and challenger.version):
         return None
     ctx = runner.run_context()
-    tags = gate_decision.gate_tags(
+    tags = gate_tags(
         verdict=details.verdict,
         champion_version=details.champion.version if details.champion else None,
         primary_metric=details.primary_metric,
@@ -93,7 +94,7 @@ def _record(
         commit=ctx.commit,
     )
     try:
-        gate_decision.record_gate_decision(client, challenger.registered_model, challenger.version, tags)
+        record_gate_decision(client, challenger.registered_model, challenger.version, tags)
     except Exception as exc:  # the verdict stands; only `promote` without --gate-result loses its input
         runner.warning(
             f"could not record the gate decision on {challenger.registered_model} v{challenger.version}: "
@@ -114,10 +115,10 @@ def _frames(
 
 def run_gate(cfg: ShipmlConfig, opts: GateOptions) -> tuple[GateDetails, str]:
     """Decide; return the result details and the one-line summary recorded with them."""
-    from .. import tracking
+    from ..mlflow_api.client import connect
     from ..report.sections.gate import summary_line
 
-    client = tracking.connect(cfg, extra="gate")
+    client = connect(cfg, extra="gate")
     with stage("Resolving champion and challenger"):
         challenger_ref = resolve(client, cfg, "challenger", opts.challenger)
         assert challenger_ref is not None

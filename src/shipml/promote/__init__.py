@@ -1,8 +1,8 @@
 """Moving the ``champion`` alias safely: after a passed gate, never over a model the gate did not see.
 
-The registry has no compare-and-swap on aliases, so promotion takes a short-lived
-lock (:mod:`.lock`), re-checks the champion the gate compared against, and writes
-in an order that a re-run after a crash can finish (:mod:`.promotion`). The tags
-the gate leaves on a version, and how promote reads them back, live together in
-:mod:`.decision`.
+The registry has no compare-and-swap on aliases, so promotion takes the registry
+lock (:mod:`shipml.mlflow_api.lock`), re-checks the champion the gate compared
+against, fences the move (lock still ours, champion unchanged, before and after)
+and writes in an order a re-run after a crash can finish (:mod:`.promotion`).
+The gate decision it acts on is read back by :mod:`.gate_decision`.
 """

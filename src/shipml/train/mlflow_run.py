@@ -13,17 +13,18 @@ import contextlib
 import logging
 import os
 import posixpath
-import re
 import tempfile
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .. import runner, tracking
+from .. import runner
 from ..config import ShipmlConfig
 from ..contracts.train import EVALUATION_ARTIFACT
-from ..errors import ConfigError, InfrastructureUnreachable, ShipmlError, first_line
+from ..errors import ConfigError, ShipmlError, first_line
+from ..mlflow_api import client as mlflow_client
+from ..mlflow_api import store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +67,7 @@ def pip_requirements() -> list[str]:
 def ui_run_url(cfg: ShipmlConfig, uri: str, experiment_id: str, run_id: str) -> str | None:
     """A link to the run in the MLflow UI, when there is a UI to link to."""
     base = cfg.mlflow.ui_url
-    if not base and tracking.is_remote(uri):
+    if not base and store.is_remote(uri):
         scheme, rest = uri.split("://", 1)
         base = f"{scheme}://{rest.rsplit('@', 1)[-1]}"  # never put credentials in a link
     if not base:
@@ -75,29 +76,10 @@ def ui_run_url(cfg: ShipmlConfig, uri: str, experiment_id: str, run_id: str) -> 
 
 
 def translate(exc: BaseException) -> ShipmlError | None:
-    """MLflow failures a user can act on, as one-line shipml errors; None for bugs."""
-    from mlflow.exceptions import MlflowException
-
-    if not isinstance(exc, MlflowException):
-        return None
-    text = first_line(exc)
-    code = getattr(exc, "error_code", "")
-    if any(
-        s in str(exc) for s in ("Max retries exceeded", "Connection refused", "ConnectionError", "timed out")
-    ):
-        return InfrastructureUnreachable(
-            f"lost the MLflow tracking server mid-run: {text}", hint="check the server and re-run the job"
-        )
-    if code in ("UNAUTHENTICATED", "PERMISSION_DENIED") or re.search(r"error code (401|403)\b", text):
-        return ConfigError(
-            f"MLflow refused the request: {text}",
-            hint="check MLFLOW_TRACKING_TOKEN / MLFLOW_TRACKING_USERNAME and PASSWORD",
-        )
-    if code in ("INVALID_PARAMETER_VALUE", "RESOURCE_ALREADY_EXISTS", "BAD_REQUEST"):
-        return ConfigError(
-            f"MLflow rejected the request: {text}", hint="check the mlflow: settings in shipml.yaml"
-        )
-    return None
+    """MLflow failures of a training run as one-line shipml errors (:func:`mlflow_api.client.translate`)."""
+    return mlflow_client.translate(
+        exc, "logging the training run", rejected_hint="check the mlflow: settings in shipml.yaml"
+    )
 
 
 def ensure_experiment(client: MlflowClient, cfg: ShipmlConfig, uri: str) -> str:
@@ -109,12 +91,12 @@ def ensure_experiment(client: MlflowClient, cfg: ShipmlConfig, uri: str) -> str:
             if found.lifecycle_stage == "deleted":
                 raise ConfigError(
                     f"{cfg.where('mlflow', 'experiment')}: experiment {name!r} is deleted "
-                    f"in {tracking.redact(uri)}",
+                    f"in {store.redact(uri)}",
                     hint="restore it in MLflow or choose another mlflow.experiment",
                 )
             return str(found.experiment_id)
         location = None
-        if not tracking.is_remote(uri):  # a server decides its own artifact store
+        if not store.is_remote(uri):  # a server decides its own artifact store
             location = (runner.local_dir() / "mlartifacts").resolve().as_uri()
         return str(client.create_experiment(name, artifact_location=location))
     except ShipmlError:
@@ -250,12 +232,10 @@ class TrainingRun:
         return info
 
     def register(self, name: str, info: ModelInfo, tags: dict[str, str]) -> ModelVersion:
-        from mlflow.exceptions import MlflowException
-
         try:
             self.client.get_registered_model(name)
-        except MlflowException as exc:
-            if getattr(exc, "error_code", "") != "RESOURCE_DOES_NOT_EXIST":
+        except Exception as exc:
+            if not mlflow_client.is_not_found(exc):
                 raise
             self.client.create_registered_model(name)
             self._created_model = name

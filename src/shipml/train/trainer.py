@@ -13,10 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import tracking
 from ..config import ShipmlConfig
 from ..contracts.train import EVALUATION_ARTIFACT, SplitMetrics, TrainDetails
 from ..errors import require
+from ..mlflow_api import store
+from ..mlflow_api.client import connect
 from ..progress import stage
 from . import estimator as estimators
 from . import inputs, lineage, metrics, mlflow_run, pipeline, split
@@ -79,8 +80,8 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         return pipeline.fit(spec, prep, tables.numeric, tables.categorical, X, y)
 
     mlflow_run.quiet_loggers()
-    client = tracking.connect(cfg)
-    uri = tracking.tracking_uri(cfg)
+    client = connect(cfg)
+    uri = store.tracking_uri(cfg)
     origin = lineage.collect(cfg.root, tables.files)
     experiment_id = mlflow_run.ensure_experiment(client, cfg, uri)
     rows = {"train": len(splits.train), "test": len(splits.test)}
@@ -144,7 +145,7 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         estimator=spec.name,
         rows=rows,
         git_sha=origin.git_sha,
-        tracking_uri=tracking.redact(uri),
+        tracking_uri=store.redact(uri),
     )
     return TrainOutcome(details=details, model=model, evaluation=evaluation)
 

@@ -1,8 +1,8 @@
-"""The gate decision promote acts on: written by ``shipml gate``, read back by ``shipml promote``.
+"""The gate decision promote acts on, read back from the gate's result file or the version's tags.
 
-Both ends live here so the tag names cannot drift apart. The gate result file is
-the exact decision of one run; the version tags are the latest gate's decision on
-that version, available when the file is not (another workflow, a manual promote).
+The gate result file is the exact decision of one run; the version tags (names
+in :mod:`shipml.contracts.tags`) are the latest gate's decision on that version,
+available when the file is not (another workflow, a manual promote).
 """
 
 from __future__ import annotations
@@ -10,33 +10,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..contracts.tags import AT, CHAMPION_VERSION, DEMOTED_AT, NO_CHAMPION, SUMMARY, VERDICT
 from ..errors import InputDataError, PolicyFailed
 from ..results import Result, read_result
-
-if TYPE_CHECKING:
-    from mlflow import MlflowClient
-
-PREFIX = "shipml.gate."
-VERDICT = PREFIX + "verdict"
-CHAMPION_VERSION = PREFIX + "champion_version"
-PRIMARY_METRIC = PREFIX + "primary_metric"
-PRIMARY_DELTA = PREFIX + "primary_metric_delta"
-SUMMARY = PREFIX + "summary"
-AT = PREFIX + "at"
-RUN_URL = PREFIX + "run_url"
-COMMIT = PREFIX + "commit"
-NO_CHAMPION = "none"  # tag value when the gate saw no champion (first model)
-
-# Written by promote --rollback on the version it demoted; a gate older than this is stale.
-DEMOTED_AT = "shipml.rollback.demoted_at"
-
-MAX_TAG_VALUE = 5000
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -79,40 +57,6 @@ class GateDecision:
                 f"{version_tags[DEMOTED_AT]}, after the gate decision ({self.source})",
                 hint="re-run the gate for this version before promoting it again",
             )
-
-
-def gate_tags(
-    *,
-    verdict: str,
-    champion_version: str | None,
-    primary_metric: str | None,
-    primary_delta: float | None,
-    summary: str,
-    run_url: str | None,
-    commit: str | None,
-) -> dict[str, str]:
-    """Version tags of what the gate saw and decided; the champion version is the concurrency token."""
-    tags = {
-        VERDICT: verdict,
-        CHAMPION_VERSION: champion_version or NO_CHAMPION,
-        PRIMARY_METRIC: primary_metric or "",
-        PRIMARY_DELTA: "" if primary_delta is None else repr(float(primary_delta)),
-        SUMMARY: summary[:MAX_TAG_VALUE],
-        AT: now_iso(),
-        RUN_URL: run_url or "",
-        COMMIT: commit or "",
-    }
-    return {key: value for key, value in tags.items() if value != ""}
-
-
-def record_gate_decision(client: MlflowClient, name: str, version: str, tags: dict[str, str]) -> None:
-    """Replace the previous gate tags on the version, so a stale field never survives a newer gate."""
-    current = client.get_model_version(name, version).tags or {}
-    for key in current:
-        if key.startswith(PREFIX) and key not in tags:
-            client.delete_model_version_tag(name, version, key)
-    for key, value in tags.items():
-        client.set_model_version_tag(name, version, key, value)
 
 
 def from_result_file(path: str | os.PathLike[str]) -> GateDecision:
