@@ -89,12 +89,18 @@ def command_options(command: Command) -> list[Option]:
     return options(parser)
 
 
+NOT_SECRETS = frozenset({"local"})
+
+
 def build_argv(command: Command, env: MutableMapping[str, str]) -> list[str]:
     """argv for ``command`` from ``env``'s INPUT_* variables; moves secret inputs to their variables."""
     for name, target in command.secrets.items():
         value = env.pop(env_name(name), "")
         if value.strip():
-            runner.mask(value)
+            # A keyword such as `local` (tracking-uri) is a choice, not a secret: masking it would
+            # redact that word from every later log line ("job-*** store").
+            if value.strip() not in NOT_SECRETS:
+                runner.mask(value)
             env[target] = value
     argv = [command.name]
     taken: set[str] = set()

@@ -28,7 +28,13 @@ def test_train_action_outputs_feed_the_next_step(user_repo: UserRepo) -> None:
             {
                 "id": "train",
                 "uses": "shipml/shipml/actions/train@v1",
-                "with": {"config": "shipml.yaml", "registered-model": "churn-e2e", "alias": "candidate"},
+                # A throwaway registry, chosen by name: on a runner shipml refuses to fall back to it.
+                "with": {
+                    "config": "shipml.yaml",
+                    "registered-model": "churn-e2e",
+                    "alias": "candidate",
+                    "tracking-uri": "local",
+                },
             },
             {
                 "name": "use the outputs",
@@ -60,6 +66,9 @@ def test_train_action_outputs_feed_the_next_step(user_repo: UserRepo) -> None:
     assert next_step == [out["run-id"], f"{details['metrics']['test']['roc_auc']:.4f}"]
     assert "### shipml train" in run.summary and "churn-e2e v1" in run.summary
     assert "INFO mlflow" not in run.log
+    # the reader is told the registry was job-local, in the log and in the summary
+    assert "job-local sqlite store, discarded at job end" in run.log
+    assert "nothing recorded here outlives the job" in run.summary
 
 
 def test_train_action_bad_estimator_fails_with_annotation(user_repo: UserRepo) -> None:
@@ -78,4 +87,27 @@ def test_train_action_bad_estimator_fails_with_annotation(user_repo: UserRepo) -
     assert run.outputs["status"] == "error" and run.outputs["outcome"] == "failure"
     assert "::error title=shipml train::" in run.log
     assert "model.estimator: 'sklearn.ensemble' has no 'GradientBoostingClasifier'" in run.log
+    assert "exit status 2" in run.log and "Traceback" not in run.log
+
+
+def test_train_action_without_a_tracking_server_refuses_the_job_local_store(user_repo: UserRepo) -> None:
+    """The likeliest slip (secret unset): green on a store deleted at job end must not happen."""
+    for part in ("shipml.yaml", "data"):
+        user_repo.copy_in(EXAMPLE / part, part)
+    user_repo.workflow(
+        [
+            {
+                "id": "train",
+                "uses": "shipml/shipml/actions/train@v1",
+                # what the README snippet gives when the secret does not exist: an empty input
+                "with": {"config": "shipml.yaml", "tracking-uri": "${{ secrets.MLFLOW_TRACKING_URI }}"},
+            }
+        ],
+        collect=COLLECT,
+    )
+    run = user_repo.run()
+    assert run.returncode != 0
+    assert run.outputs["status"] == "error" and run.outputs["outcome"] == "failure"
+    assert "::error title=shipml train::no MLflow tracking URI" in run.log
+    assert "mlflow.tracking_uri: local" in run.log
     assert "exit status 2" in run.log and "Traceback" not in run.log

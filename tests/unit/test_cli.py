@@ -221,3 +221,22 @@ def test_root_action_runs_any_command_with_shell_like_args(tmp_path: Path) -> No
         check=False,
     )
     assert bad.returncode == ExitCode.BAD_INPUT and "not a shipml command" in bad.stderr
+
+
+def test_the_local_store_keyword_is_not_masked_but_a_uri_is(capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    from shipml.action import build_argv
+    from shipml.commands import REGISTRY
+
+    os.environ["GITHUB_ACTIONS"] = "true"
+    try:
+        env = {"INPUT_TRACKING_URI": "local"}
+        build_argv(REGISTRY["train"], env)
+        assert env["SHIPML_MLFLOW__TRACKING_URI"] == "local"
+        assert "::add-mask::" not in capsys.readouterr().out
+        env = {"INPUT_TRACKING_URI": "https://u:p@mlflow.example:5000"}
+        build_argv(REGISTRY["train"], env)
+        assert "::add-mask::https://u:p@mlflow.example:5000" in capsys.readouterr().out
+    finally:
+        del os.environ["GITHUB_ACTIONS"]

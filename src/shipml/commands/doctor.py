@@ -20,9 +20,9 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
-from ..config import load_config
+from ..config import ShipmlConfig, load_config
 from ..contracts.doctor import Check, DoctorDetails
-from ..errors import InfrastructureUnreachable
+from ..errors import ConfigError, InfrastructureUnreachable
 from ..mlflow_api import store
 from ..mlflow_api.client import check_reachable
 from ..results import Outcome
@@ -60,10 +60,14 @@ def installed_extras() -> list[str]:
     ]
 
 
-def _check_mlflow(uri: str) -> Check:
+def _check_mlflow(cfg: ShipmlConfig) -> Check:
+    try:
+        uri = store.tracking_uri(cfg)
+    except ConfigError as exc:  # e.g. no URI on a runner: a finding of the check, not a crash
+        return _check("mlflow", False, exc.message)
     shown = store.redact(uri)
     if not store.is_remote(uri):
-        return _check("mlflow", True, f"local store {shown}")
+        return _check("mlflow", True, store.describe(uri))
     try:
         check_reachable(uri, attempts=1, timeout=3)
     except InfrastructureUnreachable as exc:
@@ -133,7 +137,7 @@ def run(args: argparse.Namespace) -> Outcome:
     checks = [
         _check("python", sys.version_info >= (3, 11), f"{platform.python_version()} at {sys.executable}"),
         _check("shipml", True, f"{__version__}; extras installed: {', '.join(extras) or 'none'}"),
-        _check_mlflow(store.tracking_uri(cfg)),
+        _check_mlflow(cfg),
         _check_docker(),
         _check_kube(),
         _check_trivy(),

@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> Outcome:
                 )
             details = promote(client, decision, aliases, reason=args.reason or None)
 
+    details.store = store.describe(store.tracking_uri(cfg))
     summary = f"{details.registered_model}: {details.message}"
     return Outcome(
         "passed",

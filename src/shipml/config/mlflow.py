@@ -14,7 +14,9 @@ _ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,254}$")
 class MlflowSection(Section):
     tracking_uri: str | None = Field(
         default=None,
-        description="Tracking server or store. Default: MLFLOW_TRACKING_URI, else sqlite under ./.shipml/.",
+        description="Tracking server or store (with its scheme), or `local` for the sqlite store under "
+        "./.shipml/. Default: MLFLOW_TRACKING_URI; without one, local off a runner and an error on a runner "
+        "(a job-local store is discarded at job end: choose it with `local`).",
     )
     registry_uri: str | None = Field(
         default=None, description="Model registry URI if it differs from tracking."

@@ -83,6 +83,11 @@ class GateDetails(Contract):
     reasons: list[str]
     # Always written by shipml gate; optional so files without it (hand-written ones) still render.
     evaluation: EvaluationInfo | None = None
+    store: str | None = Field(
+        default=None,
+        description="Where the registry lives, without the server's address, e.g. 'MLflow tracking server' "
+        "or 'job-local sqlite store, discarded at job end'.",
+    )
     recorded_tags: dict[str, str] | None = Field(
         default=None,
         description="shipml.gate.* tags written on the challenger version (what promote checks).",

@@ -19,3 +19,8 @@ class PromoteDetails(Contract):
     alias: str
     # Always written by shipml promote; optional so files without it (hand-written ones) still render.
     message: str | None = None
+    store: str | None = Field(
+        default=None,
+        description="Where the registry lives, without the server's address, e.g. 'MLflow tracking server' "
+        "or 'job-local sqlite store, discarded at job end'.",
+    )

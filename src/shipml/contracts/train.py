@@ -52,5 +52,6 @@ class TrainDetails(Contract):
     git_sha: str | None = None
     tracking_uri: str | None = Field(
         default=None,
-        description="Where the run lives (credentials redacted). Always written by shipml train.",
+        description="Where the run lives, described without the server's address (it may be a secret), "
+        "e.g. 'MLflow tracking server' or 'job-local sqlite store, discarded at job end'.",
     )

@@ -115,6 +115,7 @@ def _frames(
 
 def run_gate(cfg: ShipmlConfig, opts: GateOptions) -> tuple[GateDetails, str]:
     """Decide; return the result details and the one-line summary recorded with them."""
+    from ..mlflow_api import store
     from ..mlflow_api.client import connect
     from ..report.sections.gate import summary_line
 
@@ -191,6 +192,7 @@ def run_gate(cfg: ShipmlConfig, opts: GateOptions) -> tuple[GateDetails, str]:
         evaluation=EvaluationInfo(
             source=evaluation.source, sha256=evaluation.sha256, target=target, task=task
         ),
+        store=store.describe(store.tracking_uri(cfg)),
     )
     summary = f"{status}: {summary_line(details)}"
     if opts.record:

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from .. import runner
 from ..config import ShipmlConfig
 from ..errors import (
     ConfigError,
@@ -223,6 +224,12 @@ def connect(cfg: ShipmlConfig, *, extra: str = "train") -> MlflowClient:
     quiet_mlflow()
     uri = store.tracking_uri(cfg)
     store.mask_credentials(uri)
+    if runner.in_actions() and not store.is_remote(uri):
+        runner.warning(
+            f"MLflow store is a {store.describe(uri)}: what this step registers, gates or promotes "
+            "is gone when the job ends (set tracking-uri to a tracking server to keep it)",
+            title="shipml: job-local MLflow store",
+        )
     check_reachable(uri)
     import mlflow
     from mlflow import MlflowClient

@@ -1,9 +1,16 @@
 """Where the MLflow tracking store is, decided without importing MLflow.
 
 ``--tracking-uri`` beats ``mlflow.tracking_uri`` beats ``MLFLOW_TRACKING_URI``
-beats a job-local sqlite file. A URI without a scheme is refused here, before
+beats a local sqlite file. A URI without a scheme is refused here, before
 MLflow would read it as a file-store path and answer with file-store errors
 that blame the wrong thing.
+
+On a runner the local sqlite file lives in the job's workspace and is deleted
+with it: a registry there remembers nothing, so every PR would see a "first
+model" and promote it, all green. So on a runner the local store is used only
+when chosen by name (``mlflow.tracking_uri: local``); without a URI the step
+stops (exit 2) saying what to set. Locally (no ``GITHUB_ACTIONS``) the
+fallback stays, for the demo.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ def overrides(args: argparse.Namespace) -> dict[KeyPath, Any]:
     }
 
 
+LOCAL = "local"  # mlflow.tracking_uri: local -> the sqlite store under .shipml/, chosen on purpose
+
+
 def default_store() -> str:
     path = (runner.local_dir() / "mlflow.db").resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,10 +72,19 @@ def require_scheme(uri: str, where: str) -> None:
 
 def tracking_uri(cfg: ShipmlConfig) -> str:
     """Config (incl. overrides) first, then ``MLFLOW_TRACKING_URI``, then a local sqlite store."""
+    if cfg.mlflow.tracking_uri and cfg.mlflow.tracking_uri.strip() == LOCAL:
+        return default_store()
     if cfg.mlflow.tracking_uri:
         uri, where = cfg.mlflow.tracking_uri, cfg.where("mlflow", "tracking_uri")
     elif os.environ.get("MLFLOW_TRACKING_URI"):
         uri, where = os.environ["MLFLOW_TRACKING_URI"], "MLFLOW_TRACKING_URI"
+    elif runner.in_actions():
+        raise ConfigError(
+            "no MLflow tracking URI: on a runner the local store is discarded at job end, so nothing "
+            "trained, gated or promoted here would outlive this job",
+            hint="pass tracking-uri: ${{ secrets.MLFLOW_TRACKING_URI }} to the action (or set "
+            "MLFLOW_TRACKING_URI), or set mlflow.tracking_uri: local in shipml.yaml for a throwaway demo",
+        )
     else:
         return default_store()
     uri = uri.strip()
@@ -79,6 +98,21 @@ def tracking_uri(cfg: ShipmlConfig) -> str:
 
 def is_remote(uri: str) -> bool:
     return uri.startswith(("http://", "https://"))
+
+
+def describe(uri: str) -> str:
+    """Where runs and versions are kept, for summaries: never the host of a (secret) URI.
+
+    A tracking server's address usually comes from a secret and the PR comment is
+    public, so a server is only "MLflow tracking server"; a local store says whether
+    it outlives the job.
+    """
+    if is_remote(uri) or uri.startswith("databricks"):
+        return "MLflow tracking server"
+    kind = uri.split(":", 1)[0] or "local"
+    if runner.in_actions():
+        return f"job-local {kind} store, discarded at job end"
+    return f"local {kind} store {redact(uri)}"
 
 
 def redact(uri: str) -> str:

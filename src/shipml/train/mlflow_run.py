@@ -64,12 +64,11 @@ def pip_requirements() -> list[str]:
     return pins
 
 
-def ui_run_url(cfg: ShipmlConfig, uri: str, experiment_id: str, run_id: str) -> str | None:
+def ui_run_url(cfg: ShipmlConfig, experiment_id: str, run_id: str) -> str | None:
     """A link to the run in the MLflow UI, when there is a UI to link to."""
+    # Only a configured UI: the tracking URI's host usually comes from a secret, and this link
+    # lands in a public PR comment.
     base = cfg.mlflow.ui_url
-    if not base and store.is_remote(uri):
-        scheme, rest = uri.split("://", 1)
-        base = f"{scheme}://{rest.rsplit('@', 1)[-1]}"  # never put credentials in a link
     if not base:
         return None
     return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"

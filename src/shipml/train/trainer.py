@@ -141,11 +141,11 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         metrics=results,
         params={k: v for k, v in params.items() if not k.startswith("shipml.")},
         data_hashes=dict(origin.data_sha256),
-        run_url=mlflow_run.ui_run_url(cfg, uri, experiment_id, run.run_id),
+        run_url=mlflow_run.ui_run_url(cfg, experiment_id, run.run_id),
         estimator=spec.name,
         rows=rows,
         git_sha=origin.git_sha,
-        tracking_uri=store.redact(uri),
+        tracking_uri=store.describe(uri),
     )
     return TrainOutcome(details=details, model=model, evaluation=evaluation)
 

@@ -52,3 +52,14 @@ def standalone(result: Result, sections: Sequence[Section], words: str | None = 
 def suffix(index: int, count: int) -> str:
     """`` (2 of 3)`` after a title when a command ran several times."""
     return f" ({index + 1} of {count})" if count > 1 else ""
+
+
+def store_note(store: str | None) -> str:
+    """A sentence warning that the registry was job-local; empty for a real tracking server.
+
+    A green step on a store that is deleted with the job kept nothing: the reader must see that.
+    """
+    if store and store.startswith("job-local"):
+        what = md.cell(store)
+        return f" {md.WARNING} The MLflow store was a {what}: nothing recorded here outlives the job."
+    return ""

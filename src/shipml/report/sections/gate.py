@@ -19,7 +19,7 @@ from .. import markdown as md
 from ..limits import Fold, Section
 from ..mermaid import Series, xychart
 from . import generic
-from .common import parse, standalone
+from .common import parse, standalone, store_note
 from .train import run_line, train_table
 
 INLINE_REASONS = 8
@@ -225,7 +225,7 @@ def _verdict_line(result: Result, d: GateDetails) -> str:
     line += "."
     if d.first_model or d.champion is None:
         line += " No champion yet: the first model is judged on absolute rules (min/max) only."
-    return line
+    return line + store_note(d.store)
 
 
 def _reasons(d: GateDetails) -> tuple[list[str], Fold | None]:

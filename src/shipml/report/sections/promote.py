@@ -11,7 +11,7 @@ from ...results import Result
 from .. import markdown as md
 from ..limits import Section
 from . import generic
-from .common import parse, standalone
+from .common import parse, standalone, store_note
 
 
 def lines(result: Result, details: PromoteDetails | None) -> list[str]:
@@ -23,7 +23,7 @@ def lines(result: Result, details: PromoteDetails | None) -> list[str]:
     name = md.model_version(details.registered_model, None)
     if details.action == "promoted":
         previous = f" (previous: v{details.previous_version})" if details.previous_version is not None else ""
-        return [f"{md.icon('passed')} Promoted {model} to {alias}{previous}."]
+        return [f"{md.icon('passed')} Promoted {model} to {alias}{previous}.{store_note(details.store)}"]
     if details.action == "rolled_back":
         return [
             f"↩️ Rolled {name} {alias} back to v{details.champion_version} (was v{details.previous_version})."

@@ -12,7 +12,7 @@ from ...results import Result
 from .. import markdown as md
 from ..limits import Section
 from . import generic
-from .common import parse, standalone
+from .common import parse, standalone, store_note
 
 HEADLINE = {"classification": ("roc_auc", "accuracy", "f1"), "regression": ("rmse", "mae", "r2")}
 
@@ -42,7 +42,7 @@ def run_line(train: TrainDetails) -> str:
         run = f"[MLflow run `{short}`]({train.run_url})"
     else:
         run = f"MLflow run `{short}`" if train.run_id else "MLflow"
-    return f"Trained in {run}: registered {model}{alias}."
+    return f"Trained in {run}: registered {model}{alias}.{store_note(train.tracking_uri)}"
 
 
 def _what(train: TrainDetails) -> str | None:
