@@ -61,6 +61,7 @@ class ModelInfo(Contract):
     version: str | None = None
     run_id: str | None = None
     registered_model: str | None = None
+    git_sha: str | None = Field(default=None, description="Commit the model was trained from, when recorded.")
 
 
 class EvaluationInfo(Contract):

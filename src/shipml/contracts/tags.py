@@ -14,6 +14,9 @@ from typing import Literal
 
 MAX_TAG_VALUE = 5000  # MLflow's limit for a model version tag value
 
+# -- lineage written by train on the run and the version; the gate checks the commit --------------
+GIT_SHA = "shipml.git_sha"
+
 # -- the gate's decision on a version ------------------------------------------------------------
 GATE = "shipml.gate."
 VERDICT = GATE + "verdict"

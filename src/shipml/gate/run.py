@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import runner
 from ..contracts.gate import EvaluationInfo, GateDetails, MetricOutcome, ModelInfo
+from ..contracts.tags import GIT_SHA as GIT_SHA_TAG
 from ..contracts.tags import gate_tags
 from ..errors import InputDataError, first_line
 from ..mlflow_api.registry import record_gate_decision
@@ -53,9 +54,47 @@ class GateOptions:
 
 
 def _info(ref: ModelRef) -> ModelInfo:
+    sha = ref.tags.get(GIT_SHA_TAG)
     return ModelInfo(
-        uri=ref.uri, version=ref.version, run_id=ref.run_id, registered_model=ref.registered_model
+        uri=ref.uri,
+        version=ref.version,
+        run_id=ref.run_id,
+        registered_model=ref.registered_model,
+        git_sha=sha if sha and sha != "unknown" else None,
     )
+
+
+def check_provenance(ref: ModelRef) -> None:
+    """Refuse to judge a challenger this job did not produce (a default alias left by another run).
+
+    A misspelt input can send training elsewhere while the gate, on the real registry,
+    finds ``@challenger`` from an earlier run and passes it: green, and wrong. So when the
+    challenger comes from the default alias: it must be the version this job's train step
+    registered (its result file, when present), and it must have been trained from this
+    run's commit. Naming ``--challenger`` explicitly judges any version on purpose.
+    """
+    from ..results import default_result_path, read_result
+
+    train_file = default_result_path("train")
+    if train_file.is_file():
+        trained = read_result(train_file).details
+        model, version = trained.get("registered_model"), str(trained.get("model_version") or "")
+        if model == ref.registered_model and version and version != ref.version:
+            raise InputDataError(
+                f"the challenger alias points at {ref.registered_model} v{ref.version}, but this job's "
+                f"train step registered v{version} ({train_file})",
+                hint=f"another run moved the alias: pass --challenger models:/{model}/{version}, "
+                "or re-run train and gate together",
+            )
+    commit = runner.run_context().commit
+    sha = ref.tags.get(GIT_SHA_TAG)
+    if commit and sha and sha != "unknown" and sha != commit:
+        raise InputDataError(
+            f"{ref.label()} was trained from commit {sha[:7]}, but this run is at {commit[:7]}: "
+            "it is not the model this change produced",
+            hint="train in this job before the gate (check the train step's tracking-uri input), or pass "
+            "--challenger models:/NAME/N to judge that version on purpose",
+        )
 
 
 def primary_delta(
@@ -123,6 +162,8 @@ def run_gate(cfg: ShipmlConfig, opts: GateOptions) -> tuple[GateDetails, str]:
     with stage("Resolving champion and challenger"):
         challenger_ref = resolve(client, cfg, "challenger", opts.challenger)
         assert challenger_ref is not None
+        if not opts.challenger:
+            check_provenance(challenger_ref)
         champion_ref = resolve(client, cfg, "champion", opts.champion)
     if champion_ref is not None and champion_ref.pinned_uri == challenger_ref.pinned_uri:
         runner.warning(f"the challenger and the champion are the same model ({challenger_ref.pinned_uri})")

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .. import __version__, runner
+from ..contracts.tags import GIT_SHA
 from ..datasets import sha256_of
 
 PACKAGES = ("scikit-learn", "mlflow", "pandas", "numpy", "scipy", "skops")
@@ -38,7 +39,7 @@ class Lineage:
 
     def tags(self) -> dict[str, str]:
         tags = {
-            "shipml.git_sha": self.git_sha or "unknown",
+            GIT_SHA: self.git_sha or "unknown",
             "shipml.version": __version__,
             "shipml.python_version": platform.python_version(),
         }

@@ -258,6 +258,8 @@ def sections(
     section = Section(title + title_suffix, [_verdict_line(result, d)])
     if train is not None:
         section.lines.append(run_line(train))
+    if d.challenger.git_sha:
+        section.lines.append(f"Challenger trained from commit `{md.cell(d.challenger.git_sha[:7])}`.")
     overall = [r for r in d.metrics if r.slice is None]
     sliced = [r for r in d.metrics if r.slice is not None]
     if overall:
