@@ -56,6 +56,7 @@ def test_run_uri_and_local_path_with_slices_and_a_size_budget(mlflow_server: str
         "version": None,
         "run_id": challenger_run,
         "registered_model": None,
+        "git_sha": "0" * 40,  # the run's lineage tag (tests/integration/test_gate_support.py)
     }
     assert details["champion"]["uri"] == str(local) and details["champion"]["version"] is None
     assert details["recorded_tags"] is None  # nothing registered to record on
