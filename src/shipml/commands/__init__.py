@@ -15,6 +15,10 @@ REGISTRY: dict[str, tuple[str, str]] = {
         "shipml.commands.promote",
         "Promote a gated challenger to champion, or --rollback to the previous one.",
     ),
+    "scan": (
+        "shipml.commands.scan",
+        "Scan an image with trivy (vulnerabilities, secrets, Dockerfile); fail on a severity policy.",
+    ),
     "comment": ("shipml.commands.comment", "Post the results as one sticky PR comment, job summary or file."),
     "doctor": ("shipml.commands.doctor", "Check Python, installed extras and reachability of services."),
 }
