@@ -76,12 +76,14 @@ class Trivy:
     timeout: float
     docker_host: str | None = None
 
-    def _db_flags(self, needs_db: bool) -> list[str]:
+    def _db_flags(self, needs_db: bool, *, checks: bool = True) -> list[str]:
         flags = ["--cache-dir", str(self.cache_dir)]
         state = db_state(self.cache_dir)
         if not needs_db or state.fresh:
-            # Offline-safe: no DB, Java DB or checks-bundle download (embedded checks are used).
-            flags += ["--skip-db-update", "--skip-java-db-update", "--skip-check-update"]
+            # Offline-safe: no DB, Java DB or checks-bundle download (embedded checks are used);
+            # `trivy sbom` runs no misconfiguration checks and has no --skip-check-update.
+            flags += ["--skip-db-update", "--skip-java-db-update"]
+            flags += ["--skip-check-update"] if checks else []
         elif self.db_repository:
             flags += ["--db-repository", self.db_repository]
         return flags
@@ -138,7 +140,15 @@ class Trivy:
 
     def scan_sbom(self, sbom: Path, output: Path) -> dict[str, Any]:
         """``trivy sbom``: the vulnerabilities of an SBOM's packages under today's DB."""
-        argv = [self.path, "sbom", *self._db_flags(True), "--format", "json", "--output", str(output)]
+        argv = [
+            self.path,
+            "sbom",
+            *self._db_flags(True, checks=False),
+            "--format",
+            "json",
+            "--output",
+            str(output),
+        ]
         argv += ["--timeout", f"{int(self.timeout)}s", str(sbom)]
         done = self._run(argv, what=f"trivy sbom {sbom}", needs_db=True, stream=False)
         return read_report(output, done)
