@@ -15,6 +15,10 @@ REGISTRY: dict[str, tuple[str, str]] = {
         "shipml.commands.promote",
         "Promote a gated challenger to champion, or --rollback to the previous one.",
     ),
+    "build": (
+        "shipml.commands.build",
+        "Build the model image (default server or your Dockerfile), push it, output its digest.",
+    ),
     "scan": (
         "shipml.commands.scan",
         "Scan an image with trivy (vulnerabilities, secrets, Dockerfile); fail on a severity policy.",
