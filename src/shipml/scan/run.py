@@ -89,6 +89,18 @@ def scan(
     scanners: list[str] = list(section.scanners)
     report = trivy.scan_image(target, report_json, scanners=scanners, ignorefile=ignorefile)
     version = str((report.get("Trivy") or {}).get("Version") or "") or None
+    sarif_path = Path(sarif or section.sarif or work / "trivy.sarif")
+    sbom_path = Path(sbom or section.sbom or work / "sbom.cdx.json")
+    for path in (sarif_path, sbom_path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # SARIF and SBOM are conversions of the same report (no second scan), run side by side
+    # while the findings are parsed and judged here.
+    pool = ThreadPoolExecutor(max_workers=2)
+    conversions = [
+        pool.submit(trivy.convert, report_json, "sarif", sarif_path),
+        pool.submit(trivy.convert, report_json, "cyclonedx", sbom_path),
+    ]
+    pool.shutdown(wait=False)
     found = policies.apply(parse_findings.parse(report), policy)
 
     base_source = baseline or section.baseline
@@ -98,18 +110,8 @@ def scan(
         found = [f.model_copy(update={"new": base.is_new(f)}) for f in found]
         new_counts = parse_findings.counts(f for f in found if f.new)
 
-    sarif_path = Path(sarif or section.sarif or work / "trivy.sarif")
-    sbom_path = Path(sbom or section.sbom or work / "sbom.cdx.json")
-    for path in (sarif_path, sbom_path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    # Two conversions of the same report, side by side: no second scan, and half the wall time.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = [
-            pool.submit(trivy.convert, report_json, "sarif", sarif_path),
-            pool.submit(trivy.convert, report_json, "cyclonedx", sbom_path),
-        ]
-        for job in jobs:
-            job.result()
+    for job in conversions:
+        job.result()
 
     found = parse_findings.sort(found)
     blocking = [f for f in found if f.blocking]
