@@ -29,8 +29,10 @@ from .base import Section
 from .comment import CommentSection
 from .data import DataSection
 from .gate import GateSection
+from .image import ImageSection
 from .mlflow import MlflowSection
 from .model import ModelSection
+from .scan import ScanSection
 from .validate import ValidateSection
 
 DEFAULT_FILE = "shipml.yaml"
@@ -50,6 +52,8 @@ class ShipmlConfig(Section):
     validate_: ValidateSection = Field(default_factory=ValidateSection, alias="validate")
     gate: GateSection = Field(default_factory=GateSection)
     comment: CommentSection = Field(default_factory=CommentSection)
+    image: ImageSection = Field(default_factory=ImageSection)
+    scan: ScanSection = Field(default_factory=ScanSection)
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)
