@@ -148,6 +148,116 @@ def test_default_image_pushed_and_pulled_by_digest(project: Project, registry: R
     assert out.decode().split()[0] == "True"
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _http(port: int, path: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=data, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            raw = reply.read().decode()
+            status = reply.status
+    except urllib.error.HTTPError as exc:
+        raw, status = exc.read().decode(), exc.code
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw
+
+
+def test_container_serves_read_only_as_non_root(project: Project) -> None:
+    """The pushed image, pulled by digest, answers /health, /predict, /predict/batch, /metrics."""
+    import csv
+    import time
+
+    run, result = project.shipml("build", f"models:/{MODEL}@challenger")
+    assert run.code == 0, run.output
+    digest = result["outputs"]["digest"]
+    client = _docker(project.env["DOCKER_HOST"])
+    for ref in result["details"]["references"]:
+        client.images.remove(ref)
+    client.images.pull(digest)
+    port = _free_port()
+    # host network: containers here have no bridge routing (dockerd runs with --iptables=false)
+    container = client.containers.run(
+        digest,
+        detach=True,
+        network_mode="host",
+        read_only=True,
+        tmpfs={"/tmp": "rw,size=16m"},
+        environment={
+            "SHIPML_SERVE_HOST": "127.0.0.1",
+            "SHIPML_SERVE_PORT": str(port),
+            "SHIPML_IMAGE_DIGEST": digest.partition("@")[2],
+        },
+    )
+    try:
+        started = time.perf_counter()
+        status, health = 0, None
+        while time.perf_counter() - started < 90:
+            container.reload()
+            assert container.status in ("created", "running"), container.logs().decode()[-2000:]
+            try:
+                status, health = _http(port, "/health", timeout=2)
+            except OSError:
+                status = 0
+            if status == 200:
+                break
+            time.sleep(0.2)
+        assert status == 200, container.logs().decode()[-2000:]
+        assert isinstance(health, dict)
+        assert health["model"]["name"] == MODEL and health["model"]["version"] == "1"
+        assert health["model"]["image_digest"] == digest.partition("@")[2]
+
+        with (EXAMPLE / "data" / "new.csv").open() as fh:
+            rows = [dict(r) for r, _ in zip(csv.DictReader(fh), range(5), strict=False)]
+        for row in rows:
+            row.pop("churned")
+            for key in ("tenure_months", "support_calls", "senior"):
+                row[key] = int(row[key])
+            for key in ("monthly_charges", "total_charges"):
+                row[key] = float(row[key])
+        status, one = _http(port, "/predict", rows[0])
+        assert status == 200, one
+        assert one["prediction"] in (0, 1) and 0.0 <= one["score"] <= 1.0
+        status, batch = _http(port, "/predict/batch", {"rows": rows})
+        assert status == 200, batch
+        assert len(batch["predictions"]) == 5 and batch["predictions"][0] == one
+        status, bad = _http(port, "/predict", {k: v for k, v in rows[0].items() if k != "tenure_months"})
+        assert status == 422 and "tenure_months" in json.dumps(bad)
+        status, metrics = _http(port, "/metrics")
+        assert status == 200 and isinstance(metrics, str)
+        assert 'shipml_requests_total{outcome="ok",route="/predict"} 1.0' in metrics
+        assert 'shipml_requests_total{outcome="ok",route="/predict/batch"} 1.0' in metrics
+        assert "shipml_prediction_score_count 6.0" in metrics
+
+        # the claims: a non-root user, nothing writable outside /tmp
+        uid = container.exec_run(["python", "-c", "import os; print(os.getuid())"]).output.decode()
+        assert uid.strip() == "10001"
+        write = container.exec_run(["python", "-c", "open('/opt/model/x', 'w')"])
+        assert write.exit_code != 0 and "Read-only file system" in write.output.decode()
+        assert container.exec_run(["python", "-c", "open('/tmp/x', 'w')"]).exit_code == 0
+
+        container.stop(timeout=30)  # SIGTERM: drained and exits 0
+        container.reload()
+        assert container.attrs["State"]["ExitCode"] == 0, container.logs().decode()[-2000:]
+        first = container.logs(stderr=True, stdout=True).decode().splitlines()
+        assert any(line.startswith("{") and json.loads(line).get("route") == "/predict" for line in first)
+    finally:
+        container.remove(force=True)
+
+
 def test_new_model_version_rebuilds_only_the_top(project: Project) -> None:
     run, first = project.shipml("build", f"models:/{MODEL}/1", "--no-push")
     assert run.code == 0, run.output

@@ -66,7 +66,8 @@ def server_dockerfile(deps_image: str, *, port: int, env: dict[str, str], labels
     return (
         f"FROM {deps_image}\n"
         f"COPY shipml {SHIPML_DIR}/shipml\n"
-        f"ENV PYTHONPATH={SHIPML_DIR}\n"
+        # A container is reached from outside its network namespace: listen on every address.
+        f"ENV PYTHONPATH={SHIPML_DIR} SHIPML_SERVE_HOST=0.0.0.0 SHIPML_SERVE_PORT={port}\n"
         f"USER {UID}:{UID}\n"
         f"EXPOSE {port}\n"
         "HEALTHCHECK --interval=10s --timeout=5s --start-period=30s "
