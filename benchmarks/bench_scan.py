@@ -6,7 +6,11 @@ scan, parsing, policy, and SARIF + CycloneDX written with two parallel ``trivy
 convert`` runs. Both alternate on the same tarball against a generated DB, real
 dockerd for the image; the ratio of medians is the figure (goal <= 1.1).
 
-    .venv/bin/python -m benchmarks.bench_scan [--rounds 5]
+With ``--before REF`` the same loop also runs the shipml of an earlier commit (its
+``src/shipml`` exported with ``git archive``, same venv), so a change's before/after
+comes from one run on the same machine load.
+
+    .venv/bin/python -m benchmarks.bench_scan [--rounds 5] [--before image]
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import time
 from pathlib import Path
 
 from tests.support import base_image, services, trivy_db
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _image_tarball(docker_host: str, work: Path) -> Path:
@@ -47,6 +53,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--before", default="", help="Also time the shipml of this git ref.")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-scan-"))
     state = work / "services"
@@ -65,14 +72,27 @@ def main() -> int:
     raw += ["--scanners", "vuln,secret", "--image-config-scanners", "misconfig", "--input", str(tar)]
     ours = [shipml, "scan", str(tar), "--cache-dir", str(cache)]
     env = {**os.environ, "SHIPML_HOME": str(work / ".shipml")}
-    times: dict[str, list[float]] = {"raw": [], "shipml": []}
+    runs: dict[str, tuple[list[str], dict[str, str]]] = {"raw": (raw, env), "shipml": (ours, env)}
+    if args.before:
+        before = work / "before"
+        before.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", args.before, "src/shipml"], cwd=REPO, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
+        argv = [sys.executable, "-m", "shipml", *ours[1:]]
+        runs["before"] = (argv, {**env, "PYTHONPATH": str(before / "src")})
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.rounds):
-        for name, argv in (("raw", raw), ("shipml", ours)):
+        for name, (argv, run_env) in runs.items():
             t0 = time.perf_counter()
-            subprocess.run(argv, cwd=work, env=env, check=True, capture_output=True)
+            subprocess.run(argv, cwd=work, env=run_env, check=True, capture_output=True)
             times[name].append(time.perf_counter() - t0)
     raw_s, ours_s = statistics.median(times["raw"]), statistics.median(times["shipml"])
     print(f"trivy image --input (raw): median {raw_s:.2f}s over {args.rounds} rounds")
+    if args.before:
+        before_s = statistics.median(times["before"])
+        print(f"shipml scan at {args.before}: median {before_s:.2f}s, ratio {before_s / raw_s:.2f}x")
     print(f"shipml scan (+SARIF, SBOM, policy): median {ours_s:.2f}s")
     print(f"overhead ratio: {ours_s / raw_s:.2f}x (goal <= 1.10x)")
     return 0

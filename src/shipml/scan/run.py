@@ -14,6 +14,7 @@ from ..errors import ConfigError, InputDataError, UsageError
 from . import baseline as baselines
 from . import findings as parse_findings
 from . import policy as policies
+from . import sarif as sarif_file
 from .trivy import Trivy, binary, db_state, default_cache_dir
 
 if TYPE_CHECKING:
@@ -93,14 +94,13 @@ def scan(
     sbom_path = Path(sbom or section.sbom or work / "sbom.cdx.json")
     for path in (sarif_path, sbom_path):
         path.parent.mkdir(parents=True, exist_ok=True)
-    # SARIF and SBOM are conversions of the same report (no second scan), run side by side
-    # while the findings are parsed and judged here.
-    pool = ThreadPoolExecutor(max_workers=2)
-    conversions = [
-        pool.submit(trivy.convert, report_json, "sarif", sarif_path),
-        pool.submit(trivy.convert, report_json, "cyclonedx", sbom_path),
-    ]
+    # The SBOM is a conversion of the same report (no second scan), run while the findings
+    # are parsed and judged here; SARIF is written from the report already parsed (no
+    # second trivy process: its start-up was most of the scan's overhead over raw trivy).
+    pool = ThreadPoolExecutor(max_workers=1)
+    conversion = pool.submit(trivy.convert, report_json, "cyclonedx", sbom_path)
     pool.shutdown(wait=False)
+    sarif_file.write(report, version, sarif_path)
     found = policies.apply(parse_findings.parse(report), policy)
 
     base_source = baseline or section.baseline
@@ -110,8 +110,7 @@ def scan(
         found = [f.model_copy(update={"new": base.is_new(f)}) for f in found]
         new_counts = parse_findings.counts(f for f in found if f.new)
 
-    for job in conversions:
-        job.result()
+    conversion.result()
 
     found = parse_findings.sort(found)
     blocking = [f for f in found if f.blocking]
