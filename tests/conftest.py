@@ -124,3 +124,65 @@ def run_shipml(
 @pytest.fixture
 def shipml() -> type[CliRun]:
     return CliRun
+
+
+# -- docker engine, registry, base image, trivy DB (issue 13) ----------------------------------
+
+
+@dataclass(frozen=True)
+class Registry:
+    """A real registry on loopback: ``host`` is ``127.0.0.1:PORT`` (docker trusts loopback as insecure)."""
+
+    host: str
+    username: str | None = None
+    password: str | None = None
+
+
+@pytest.fixture(scope="session")
+def docker_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private real dockerd for the session; yields its DOCKER_HOST (``unix://...``)."""
+    state = tmp_path_factory.mktemp("dockerd")
+    running = services.start("dockerd", state)
+    try:
+        yield running.url
+    finally:
+        services.stop("dockerd", state)
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    state = tmp_path_factory.mktemp("registry")
+    running = services.start("registry", state)
+    try:
+        yield Registry(running.url.removeprefix("http://"))
+    finally:
+        services.stop("registry", state)
+
+
+@pytest.fixture(scope="session")
+def registry_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """The same registry behind basic auth (htpasswd); the password is random per session."""
+    state = tmp_path_factory.mktemp("registry-auth")
+    running = services.start("registry-auth", state)
+    try:
+        yield Registry(
+            running.url.removeprefix("http://"), services.REGISTRY_USER, services.registry_password(state)
+        )
+    finally:
+        services.stop("registry-auth", state)
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_daemon: str) -> str:
+    """``shipml-base:bookworm`` (debootstrap, cached tarball) imported into the session's daemon."""
+    from tests.support import base_image as base
+
+    return base.import_image(base.DEFAULT_TAG, docker_daemon)
+
+
+@pytest.fixture(scope="session")
+def trivy_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A trivy cache dir holding a generated DB with the advisories in tests.support.trivy_db."""
+    from tests.support import trivy_db as db
+
+    return db.write_db(tmp_path_factory.mktemp("trivy-cache"))

@@ -7,6 +7,8 @@ and a log file under a state directory. A service that does not become ready in
 time is an error with the tail of its log, never a silent skip.
 
     python -m tests.support.services start mlflow [--port 5055] [--workers 4] [--state-dir .shipml/services]
+    python -m tests.support.services start dockerd      # then: export DOCKER_HOST=<printed url>
+    python -m tests.support.services start registry     # plain HTTP on 127.0.0.1 (docker trusts loopback)
     python -m tests.support.services stop mlflow
     python -m tests.support.services status
 """
@@ -57,6 +59,7 @@ class Service:
     url: str
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 90.0
+    port: int | None = None  # None: the port is the last ":N" of url
 
 
 @dataclass
@@ -105,8 +108,139 @@ def mlflow_service(state_dir: Path, port: int | None = None, *, workers: int = 1
     )
 
 
+# -- docker engine and registry (issue 13) -----------------------------------------------------
+
+DOCKERD = "/usr/sbin/dockerd"
+
+
+def docker_socket(state_dir: Path) -> Path:
+    return (state_dir / "docker" / "docker.sock").resolve()
+
+
+def unix_http_ok(socket_path: Path, path: str = "/_ping") -> Callable[[], bool]:
+    """Probe an HTTP API served on a unix socket (the docker engine's)."""
+
+    def probe() -> bool:
+        import http.client
+
+        class Conn(http.client.HTTPConnection):
+            def connect(self) -> None:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.settimeout(2)
+                self.sock.connect(str(socket_path))
+
+        try:
+            conn = Conn("localhost", timeout=2)
+            conn.request("GET", path)
+            ok = conn.getresponse().status == 200
+            conn.close()
+            return ok
+        except OSError:
+            return False
+
+    return probe
+
+
+def dockerd_service(state_dir: Path, port: int | None = None) -> Service:
+    """A private docker engine: own socket, data-root and exec-root, no iptables (see FACTS).
+
+    Nothing of the machine's default engine (``/var/run/docker.sock``, ``/var/lib/docker``)
+    is used, so a test session can never disturb another engine or be disturbed by one.
+    """
+    home = (state_dir / "docker").resolve()
+    for sub in ("data", "exec"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    sock = docker_socket(state_dir)
+    return Service(
+        name="dockerd",
+        argv=[
+            DOCKERD,
+            f"--host=unix://{sock}",
+            f"--data-root={home / 'data'}",
+            f"--exec-root={home / 'exec'}",
+            f"--pidfile={home / 'dockerd.pid'}",
+            "--storage-driver=overlay2",
+            "--iptables=false",
+            "--exec-opt",
+            "native.cgroupdriver=cgroupfs",
+        ],
+        ready=unix_http_ok(sock),
+        url=f"unix://{sock}",
+        timeout=60.0,
+        port=0,
+    )
+
+
+REGISTRY_USER = "shipml-test"
+
+
+def http_status(url: str, accepted: set[int]) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status in accepted
+        except urllib.error.HTTPError as exc:
+            return exc.code in accepted
+        except (urllib.error.URLError, OSError):
+            return False
+
+    return probe
+
+
+def registry_password(state_dir: Path) -> str:
+    """The authenticated registry's password: random per state dir, kept in a 0600 file."""
+    path = state_dir / "registry-auth" / "password"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _registry(state_dir: Path, port: int | None, name: str, auth: bool) -> Service:
+    """Debian's ``docker-registry`` (distribution 2.x) on 127.0.0.1, filesystem storage."""
+    port = port or free_port()
+    home = (state_dir / name).resolve()
+    (home / "storage").mkdir(parents=True, exist_ok=True)
+    lines = [
+        "version: 0.1",
+        "log: {level: warn}",
+        f"storage: {{filesystem: {{rootdirectory: {home / 'storage'}}}, delete: {{enabled: true}}}}",
+        f"http: {{addr: 127.0.0.1:{port}}}",
+    ]
+    if auth:
+        import bcrypt
+
+        hashed = bcrypt.hashpw(registry_password(state_dir).encode(), bcrypt.gensalt(rounds=5)).decode()
+        (home / "htpasswd").write_text(f"{REGISTRY_USER}:{hashed}\n")
+        lines.append(f"auth: {{htpasswd: {{realm: shipml-test, path: {home / 'htpasswd'}}}}}")
+    config = home / "config.yml"
+    config.write_text("\n".join(lines) + "\n")
+    return Service(
+        name=name,
+        argv=["docker-registry", "serve", str(config)],
+        ready=http_status(f"http://127.0.0.1:{port}/v2/", {401} if auth else {200}),
+        url=f"http://127.0.0.1:{port}",
+        timeout=30.0,
+    )
+
+
+def registry_service(state_dir: Path, port: int | None = None) -> Service:
+    return _registry(state_dir, port, "registry", auth=False)
+
+
+def registry_auth_service(state_dir: Path, port: int | None = None) -> Service:
+    """The same registry behind htpasswd basic auth (user ``REGISTRY_USER``)."""
+    return _registry(state_dir, port, "registry-auth", auth=True)
+
+
 FACTORIES: dict[str, Callable[..., Service]] = {  # (state_dir, port, **options) -> Service
-    "mlflow": mlflow_service
+    "mlflow": mlflow_service,
+    "dockerd": dockerd_service,
+    "registry": registry_service,
+    "registry-auth": registry_auth_service,
 }
 # Multi-process services with their own start/stop (same pid-file and log pattern); the CLI
 # hands them the action and STATE/<name>.
@@ -150,7 +284,7 @@ def start(name: str, state_dir: Path = DEFAULT_STATE, port: int | None = None, *
                 f"{name} exited with {proc.returncode} before it was ready; log:\n{_tail(log)}"
             )
         if service.ready():
-            port_used = int(service.url.rsplit(":", 1)[1])
+            port_used = service.port if service.port is not None else int(service.url.rsplit(":", 1)[1])
             meta = {
                 "pid": proc.pid,
                 "url": service.url,

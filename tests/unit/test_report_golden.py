@@ -18,7 +18,13 @@ from shipml.report.compose import ReportContext, compose
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "fixtures" / "results"
 GOLDEN = TESTS / "golden"
-SCENARIOS = {"pass": "ship", "fail": "dont-ship", "look": "needs-a-look", "future": "ship"}
+SCENARIOS = {
+    "pass": "ship",
+    "fail": "dont-ship",
+    "look": "needs-a-look",
+    "future": "ship",
+    "image": "dont-ship",  # gate passed, image built and pushed, scan found a new critical
+}
 
 
 def render(scenario: str) -> tuple[str, str]:

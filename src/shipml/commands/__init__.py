@@ -38,6 +38,11 @@ TRACKING_SECRETS: Mapping[str, str] = {
     "tracking-token": "MLFLOW_TRACKING_TOKEN",
 }
 GITHUB_SECRETS: Mapping[str, str] = {"token": "GITHUB_TOKEN"}
+# The variables image.username_env / image.password_env name by default.
+REGISTRY_SECRETS: Mapping[str, str] = {
+    "registry-username": "SHIPML_REGISTRY_USERNAME",
+    "registry-password": "SHIPML_REGISTRY_PASSWORD",
+}
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,25 @@ COMMANDS: tuple[Command, ...] = (
         secrets=TRACKING_SECRETS,
     ),
     Command(
+        name="build",
+        module="shipml.commands.build",
+        help="Build the model image (default server or your Dockerfile), push it, output its digest.",
+        extra="image",
+        action="build-image",
+        contract="shipml.contracts.build:BuildDetails",
+        section="shipml.report.sections.build",
+        secrets={**TRACKING_SECRETS, **REGISTRY_SECRETS},
+    ),
+    Command(
+        name="scan",
+        module="shipml.commands.scan",
+        help="Scan an image with trivy (vulnerabilities, secrets, Dockerfile); fail on a severity policy.",
+        extra="scan",
+        action="scan-image",
+        contract="shipml.contracts.scan:ScanDetails",
+        section="shipml.report.sections.scan",
+    ),
+    Command(
         name="comment",
         module="shipml.commands.comment",
         help="Post the results as one sticky PR comment, job summary or file.",
@@ -148,6 +172,16 @@ if TYPE_CHECKING:
     # mypy checks each module against the protocol here (as cibuildwheel does for its
     # platform modules); at run time nothing is imported. The conformance test checks
     # that this tuple names exactly the registered modules.
-    from . import comment, doctor, gate, promote, serve, train, validate
+    from . import build, comment, doctor, gate, promote, scan, serve, train, validate
 
-    _CHECKED: tuple[CommandModule, ...] = (validate, train, gate, promote, comment, serve, doctor)
+    _CHECKED: tuple[CommandModule, ...] = (
+        validate,
+        train,
+        gate,
+        promote,
+        build,
+        scan,
+        comment,
+        serve,
+        doctor,
+    )

