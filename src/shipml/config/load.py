@@ -28,6 +28,7 @@ from ..runner import display_path
 from .base import Section
 from .comment import CommentSection
 from .data import DataSection
+from .deploy import DeploySection
 from .gate import GateSection
 from .mlflow import MlflowSection
 from .model import ModelSection
@@ -50,6 +51,7 @@ class ShipmlConfig(Section):
     validate_: ValidateSection = Field(default_factory=ValidateSection, alias="validate")
     gate: GateSection = Field(default_factory=GateSection)
     comment: CommentSection = Field(default_factory=CommentSection)
+    deploy: DeploySection = Field(default_factory=DeploySection)
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)
