@@ -82,7 +82,9 @@ def run(args: argparse.Namespace) -> Outcome:
     )
     section = cfg.deploy
     environments = section.environments
+    # Without deploy.environments, one implicit environment ("default": namespace default).
     name = args.environment or (next(iter(environments)) if len(environments) == 1 else "")
+    name = name or ("default" if not environments else "")
     if not name:
         raise ConfigError(
             f"which environment? deploy.environments has {', '.join(environments) or 'none'}",

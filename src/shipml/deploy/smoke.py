@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..config.deploy import SmokeCheck
 from ..errors import ShipmlError
 from ..kube_api.client import Kube
-from ..kube_api.errors import Call, calling
+from ..kube_api.errors import Call
 
 
 @dataclass(frozen=True)
@@ -31,17 +31,7 @@ def http(kube: Kube, namespace: str, service: str, port: str, path: str, timeout
     proxy = f"/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}"
     call = Call("get", "services/proxy", namespace, service)
     try:
-        with calling(call, kube.server):
-            response = kube.api.call_api(
-                proxy,
-                "GET",
-                header_params={"Accept": "*/*"},
-                auth_settings=["BearerToken"],
-                _return_http_data_only=True,
-                _preload_content=False,
-                _request_timeout=(5.0, timeout),
-            )
-            status = int(response.status)
+        status, _ = kube.send(call, "GET", proxy, accept="*/*", timeout=(5.0, timeout))
     except ShipmlError as exc:
         return SmokeResult(False, f"GET {path} on service {service}:{port}: {exc.message}")
     return SmokeResult(200 <= status < 300, f"GET {path} on service {service}:{port} answered {status}")

@@ -11,6 +11,7 @@ writes it 0600 to a private temporary directory and removes it afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -88,19 +89,44 @@ class Kube:
         timeout: tuple[float, float] = REQUEST_TIMEOUT,
     ) -> Any:
         """One request; the parsed JSON answer. Failures become shipml errors via :func:`calling`."""
+        _, data = self.send(
+            call, method, path, body=body, query=query, content_type=content_type, timeout=timeout
+        )
+        text = data.decode("utf-8", errors="replace")
+        return json.loads(text) if text.strip() else None
+
+    def send(
+        self,
+        call: Call,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: list[tuple[str, str]] | None = None,
+        content_type: str = "application/json",
+        accept: str = "application/json",
+        timeout: tuple[float, float] = REQUEST_TIMEOUT,
+    ) -> tuple[int, bytes]:
+        """(status, raw body) of a 2xx answer; any other status raises through :func:`calling`."""
+        from kubernetes.client.exceptions import ApiException
+
         with calling(call, self.server):
-            return self.api.call_api(
-                path,
+            params = self.api.param_serialize(
                 method,
+                path,
                 query_params=query or [],
-                header_params={"Accept": "application/json", "Content-Type": content_type},
+                header_params={"Accept": accept, "Content-Type": content_type},
                 body=body,
-                response_type="object",
                 auth_settings=["BearerToken"],
-                _return_http_data_only=True,
-                _preload_content=True,
-                _request_timeout=timeout,
             )
+            response = self.api.call_api(*params, _request_timeout=timeout)
+            response.read()
+            data = bytes(response.data or b"")
+            if not 200 <= int(response.status) <= 299:
+                raise ApiException.from_response(
+                    http_resp=response, body=data.decode("utf-8", errors="replace"), data=None
+                )
+            return int(response.status), data
 
     def probe(self) -> str:
         """The server's version (``v1.37.2``); exit 3 when it does not answer."""
