@@ -29,6 +29,7 @@ from .base import Section
 from .canary import CanarySection
 from .comment import CommentSection
 from .data import DataSection
+from .deploy import DeploySection
 from .gate import GateSection
 from .mlflow import MlflowSection
 from .model import ModelSection
@@ -52,6 +53,7 @@ class ShipmlConfig(Section):
     gate: GateSection = Field(default_factory=GateSection)
     comment: CommentSection = Field(default_factory=CommentSection)
     canary: CanarySection = Field(default_factory=CanarySection)
+    deploy: DeploySection = Field(default_factory=DeploySection)
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)
