@@ -127,3 +127,16 @@ def test_unreachable_cluster_is_exit_3(k8s_cluster: Any, tmp_path: Path) -> None
     dead.write_text(k8s_cluster.kubeconfig.read_text().replace(k8s_cluster.api_url, "https://127.0.0.1:9"))
     run = deploy(k8s_cluster, project(tmp_path), "default", "--image", GOOD_A, "--kubeconfig", str(dead))
     assert run.code == 3 and "unreachable" in one_line(run.stderr)
+
+
+def test_missing_kubeconfig_or_context_is_exit_2_before_any_request(k8s_cluster: Any, tmp_path: Path) -> None:
+    ns = k8s_cluster.new_namespace("cfg")
+    cwd = project(tmp_path)
+    gone = deploy(k8s_cluster, cwd, ns, "--image", GOOD_A, "--kubeconfig", str(tmp_path / "nope.kubeconfig"))
+    assert gone.code == 2 and "nope.kubeconfig not found" in one_line(gone.stderr)
+    wrong = deploy(k8s_cluster, cwd, ns, "--image", GOOD_A, "--context", "prod-eu")
+    assert wrong.code == 2, wrong.stderr
+    line = one_line(wrong.stderr)
+    assert "context 'prod-eu' is not in kubeconfig" in line and "shipml-test" in line
+    code, _ = k8s_cluster.request("GET", f"/apis/apps/v1/namespaces/{ns}/deployments/srv")
+    assert code == 404

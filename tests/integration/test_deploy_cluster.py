@@ -227,12 +227,22 @@ def test_github_deployment_statuses_and_approver_are_recorded(
     }
     assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_A, env=env).code == 0
     assert deploy(k8s_cluster, cwd, ns, "--image", BROKEN, env=env).code == 1
-    first, second = github.deployments(REPO_NAME)
-    assert first["environment"] == second["environment"] == "staging"
+    assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_B, env=env).code == 0
+    first, second, third = github.deployments(REPO_NAME)
+    assert first["environment"] == second["environment"] == third["environment"] == "staging"
     assert first["payload"]["approved_by"] == "release-manager"
-    states = [[s["state"] for s in github.deployment_statuses(REPO_NAME, d["id"])] for d in (first, second)]
-    assert states == [["in_progress", "success"], ["in_progress", "failure"]]
+    assert first["sha"] == "5" * 40 and third["payload"]["image"] == GOOD_B
+    states = [
+        [s["state"] for s in github.deployment_statuses(REPO_NAME, d["id"])] for d in (first, second, third)
+    ]
+    # the later success makes GitHub (auto_inactive) mark the earlier successful one inactive
+    assert states == [
+        ["in_progress", "success", "inactive"],
+        ["in_progress", "failure"],
+        ["in_progress", "success"],
+    ]
     success = github.deployment_statuses(REPO_NAME, first["id"])[1]
     assert success["environment_url"] == "https://staging.example.com"
+    assert success["log_url"] == f"https://github.example/{REPO_NAME}/actions/runs/4242"
     assert live(k8s_cluster, ns)["metadata"]["annotations"]["shipml.dev/approved-by"] == "release-manager"
     assert result(cwd)["details"]["approved_by"] == "release-manager"

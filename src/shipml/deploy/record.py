@@ -81,7 +81,8 @@ class GitHubRecord:
         assert self.deployment is not None
         kwargs: dict[str, Any] = {"description": description[:140], "auto_inactive": True}
         if log_url:
-            kwargs["log_url"] = log_url
+            # PyGithub 2.10 names it target_url; GitHub stores it as the status's log_url too
+            kwargs["target_url"] = log_url
         if environment_url:
             kwargs["environment_url"] = environment_url
         self.deployment.create_status(state, **kwargs)
