@@ -246,3 +246,15 @@ def test_github_deployment_statuses_and_approver_are_recorded(
     assert success["log_url"] == f"https://github.example/{REPO_NAME}/actions/runs/4242"
     assert live(k8s_cluster, ns)["metadata"]["annotations"]["shipml.dev/approved-by"] == "release-manager"
     assert result(cwd)["details"]["approved_by"] == "release-manager"
+    # approvals GitHub will not show (a token without actions: read) cost the name only, not the deploy
+    github.inject(
+        "GET",
+        r"/actions/runs/\d+/approvals",
+        403,
+        body={"message": "Resource not accessible by integration"},
+    )
+    unknown = deploy(k8s_cluster, cwd, ns, "--image", GOOD_A, env=env)
+    assert unknown.code == 0, unknown.stderr
+    assert "the approver of this deploy is not recorded" in unknown.output
+    assert result(cwd)["details"]["approved_by"] is None
+    assert "shipml.dev/approved-by" not in live(k8s_cluster, ns)["metadata"]["annotations"]

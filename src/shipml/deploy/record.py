@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import runner
+from ..errors import ShipmlError
 from ..github_api.client import Settings, api_url, calling, connect, token_from_env
 
 if TYPE_CHECKING:
@@ -36,13 +37,26 @@ class GitHubRecord:
         return self.repo is not None
 
     def approvers(self, run_id: str | None, environment: str) -> list[str]:
-        """Logins that approved this run's deployment to ``environment`` (in order)."""
+        """Logins that approved this run's deployment to ``environment`` (in order).
+
+        Best effort: GitHub itself enforced the approval before this job started, so a
+        token without ``actions: read`` (or a run GitHub does not know, as under act)
+        costs the record its approver's name, with a warning, not the deploy.
+        """
         if self.repo is None or not run_id:
             return []
-        with calling(f"reading the approvals of run {run_id}", self.settings):
-            _, data = self.repo._requester.requestJsonAndCheck(
-                "GET", f"{self.repo.url}/actions/runs/{run_id}/approvals"
+        try:
+            with calling(f"reading the approvals of run {run_id}", self.settings):
+                _, data = self.repo._requester.requestJsonAndCheck(
+                    "GET", f"{self.repo.url}/actions/runs/{run_id}/approvals"
+                )
+        except ShipmlError as exc:
+            runner.warning(
+                f"the approver of this deploy is not recorded: {exc.message.split('. ')[0]} "
+                "(give the job `permissions: actions: read`)",
+                title="shipml deploy",
             )
+            return []
         found: list[str] = []
         for approval in data if isinstance(data, list) else []:
             names = [str(e.get("name")) for e in approval.get("environments") or []]
@@ -74,8 +88,16 @@ class GitHubRecord:
         """``success``, ``failure`` or ``error`` on this run's Deployment."""
         if self.deployment is None:
             return
-        with calling(f"setting GitHub Deployment {self.deployment.id} to {state}", self.settings):
-            self._status(state, description, log_url, environment_url)
+        try:
+            with calling(f"setting GitHub Deployment {self.deployment.id} to {state}", self.settings):
+                self._status(state, description, log_url, environment_url)
+        except ShipmlError as exc:
+            # The cluster is already settled (live and marked done, or rolled back): failing the
+            # step now would misreport it. The Deployment stays in_progress on GitHub; say so.
+            runner.warning(
+                f"GitHub Deployment {self.deployment.id} was not set to {state}: {exc.message}",
+                title="shipml deploy",
+            )
 
     def _status(self, state: str, description: str, log_url: str | None, environment_url: str | None) -> None:
         assert self.deployment is not None
