@@ -70,30 +70,39 @@ def main() -> int:
             "deploy:\n  name: srv\n  replicas: 3\n  progress_deadline_seconds: 60\n"
         )
         exe = str(Path(sys.executable).with_name("shipml"))
-        ours, raw = [], []
+
+        def ours(ns: str, image: str) -> float:
+            argv = [
+                exe,
+                "deploy",
+                "--kubeconfig",
+                str(cluster.kubeconfig),
+                "--namespace",
+                ns,
+                "--image",
+                image,
+            ]
+            return timed(argv, work)
+
+        def raw(ns: str, image: str) -> float:
+            return timed([sys.executable, "-c", RAW, str(cluster.kubeconfig), ns, image], work)
+
+        times: dict[tuple[str, str], list[float]] = {}
         for i in range(args.runs):
-            ns_a, ns_b = cluster.new_namespace("bench"), cluster.new_namespace("raw")
-            ours.append(
-                timed(
-                    [
-                        exe,
-                        "deploy",
-                        "--kubeconfig",
-                        str(cluster.kubeconfig),
-                        "--namespace",
-                        ns_a,
-                        "--image",
-                        DIGESTS[i],
-                    ],
-                    work,
-                )
+            # alternate which side goes first, so neither always meets a busier controller
+            sides = [("shipml", ours), ("raw client", raw)]
+            for side, fn in sides if i % 2 == 0 else sides[::-1]:
+                ns = cluster.new_namespace("bench")
+                times.setdefault((side, "first deploy"), []).append(fn(ns, DIGESTS[2 * i]))
+                times.setdefault((side, "rolling update"), []).append(fn(ns, DIGESTS[2 * i + 1]))
+        for case in ("first deploy", "rolling update"):
+            mo = statistics.median(times[("shipml", case)])
+            mr = statistics.median(times[("raw client", case)])
+            print(
+                f"3-replica {case} to ready (fresh process each), median of {args.runs}: "
+                f"shipml {mo:.2f}s, raw client {mr:.2f}s, ratio {mo / mr:.2f}x "
+                f"(shipml min {min(times[('shipml', case)]):.2f}s max {max(times[('shipml', case)]):.2f}s)"
             )
-            raw.append(timed([sys.executable, "-c", RAW, str(cluster.kubeconfig), ns_b, DIGESTS[i]], work))
-        mo, mr = statistics.median(ours), statistics.median(raw)
-        print(
-            f"3-replica deploy to ready, median of {args.runs}: shipml {mo:.2f}s, raw client {mr:.2f}s, "
-            f"ratio {mo / mr:.2f}x"
-        )
         print(
             f"resident memory of the control plane: {sum(kube.resident_kib(state).values()) / 1024:.0f} MiB"
         )
