@@ -30,11 +30,16 @@ class SmokeResult:
 def http(kube: Kube, namespace: str, service: str, port: str, path: str, timeout: float) -> SmokeResult:
     proxy = f"/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}"
     call = Call("get", "services/proxy", namespace, service)
+    what = f"GET {path} on service {service}:{port}"
     try:
-        status, _ = kube.send(call, "GET", proxy, accept="*/*", timeout=(5.0, timeout))
+        status, body = kube.send(call, "GET", proxy, accept="*/*", timeout=(5.0, timeout), any_status=True)
     except ShipmlError as exc:
-        return SmokeResult(False, f"GET {path} on service {service}:{port}: {exc.message}")
-    return SmokeResult(200 <= status < 300, f"GET {path} on service {service}:{port} answered {status}")
+        return SmokeResult(False, f"{what}: {exc.message}")
+    if 200 <= status < 300:
+        return SmokeResult(True, f"{what} answered {status}")
+    # the server's (or the proxy's: 503 "no endpoints available") own words, shortened
+    text = " ".join(body.decode("utf-8", errors="replace").split())[:160]
+    return SmokeResult(False, f"{what} answered {status}" + (f": {text}" if text else ""))
 
 
 def command(argv: list[str], namespace: str, service: str, timeout: float) -> SmokeResult:
