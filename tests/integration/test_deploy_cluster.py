@@ -143,6 +143,20 @@ def test_rollback_on_demand_restores_the_previous_revision(k8s_cluster: Any, tmp
     assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_C).code == 0
 
 
+def test_rollback_on_demand_skips_a_revision_that_never_went_live(k8s_cluster: Any, tmp_path: Path) -> None:
+    ns = k8s_cluster.new_namespace("dep")
+    cwd = project(tmp_path)
+    assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_A).code == 0
+    assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_B).code == 0
+    assert deploy(k8s_cluster, cwd, ns, "--image", BROKEN).code == 1  # rolled back to GOOD_B by itself
+    assert image(live(k8s_cluster, ns)) == GOOD_B
+    # kubectl rollout undo would now restore BROKEN (the revision just before); shipml restores GOOD_A
+    run = deploy(k8s_cluster, cwd, ns, "--rollback")
+    assert run.code == 0, run.stderr
+    obj = live(k8s_cluster, ns)
+    assert image(obj) == GOOD_A and obj["status"]["readyReplicas"] == 3
+
+
 def test_dry_run_changes_nothing_and_shows_the_diff(k8s_cluster: Any, tmp_path: Path) -> None:
     ns = k8s_cluster.new_namespace("dep")
     cwd = project(tmp_path)
@@ -162,24 +176,12 @@ def test_dry_run_changes_nothing_and_shows_the_diff(k8s_cluster: Any, tmp_path: 
     assert code == 404
 
 
-def test_interrupted_deploy_is_resolved_by_the_next_run(k8s_cluster: Any, tmp_path: Path) -> None:
-    ns = k8s_cluster.new_namespace("dep")
-    cwd = project(tmp_path)
-    assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_A).code == 0
+def interrupt(cluster: Any, cwd: Path, ns: str, target: str) -> None:
+    """Start a deploy of ``target`` and SIGKILL it once its apply is live, before the rollout proof."""
     exe = Path(sys.executable).with_name("shipml")
+    argv = [str(exe), "deploy", "--environment", "staging", "--kubeconfig", str(cluster.kubeconfig)]
     proc = subprocess.Popen(
-        [
-            str(exe),
-            "deploy",
-            "--environment",
-            "staging",
-            "--kubeconfig",
-            str(k8s_cluster.kubeconfig),
-            "--namespace",
-            ns,
-            "--image",
-            BROKEN,
-        ],
+        [*argv, "--namespace", ns, "--image", target],
         cwd=cwd,
         env={**os.environ, "SHIPML_DEPLOY_GITHUB": "false"},
         stdout=subprocess.DEVNULL,
@@ -188,19 +190,43 @@ def test_interrupted_deploy_is_resolved_by_the_next_run(k8s_cluster: Any, tmp_pa
     )
     try:
         deadline = time.monotonic() + 60
-        while image(live(k8s_cluster, ns)) != BROKEN:
+        while image(live(cluster, ns)) != target:
             assert time.monotonic() < deadline, "the broken apply never happened"
             time.sleep(0.1)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # killed between apply and the rollout proof
         proc.wait()
-    assert live(k8s_cluster, ns)["metadata"]["annotations"]["shipml.dev/state"] == "in-progress"
+    assert live(cluster, ns)["metadata"]["annotations"]["shipml.dev/state"] == "in-progress"
+
+
+def test_interrupted_deploy_is_resolved_by_the_next_run(k8s_cluster: Any, tmp_path: Path) -> None:
+    ns = k8s_cluster.new_namespace("dep")
+    cwd = project(tmp_path)
+    assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_A).code == 0
+    interrupt(k8s_cluster, cwd, ns, BROKEN)
     run = deploy(k8s_cluster, cwd, ns, "--image", GOOD_C)
     assert run.code == 0, run.stderr
     out = result(cwd)
     assert "rolled back" in out["details"]["recovered"]
     obj = live(k8s_cluster, ns)
     assert image(obj) == GOOD_C and obj["metadata"]["annotations"]["shipml.dev/state"] == "done"
+
+
+def test_rollback_after_an_interrupted_deploy_goes_back_one_revision_not_two(
+    k8s_cluster: Any, tmp_path: Path
+) -> None:
+    ns = k8s_cluster.new_namespace("dep")
+    cwd = project(tmp_path)
+    assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_A).code == 0
+    assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_B).code == 0
+    interrupt(k8s_cluster, cwd, ns, BROKEN)
+    run = deploy(k8s_cluster, cwd, ns, "--rollback")
+    assert run.code == 0, run.stderr
+    obj = live(k8s_cluster, ns)
+    assert image(obj) == GOOD_B, "the interrupted deploy's undo is the rollback; GOOD_A would be one too far"
+    assert obj["metadata"]["annotations"]["shipml.dev/state"] == "rolled-back"
+    out = result(cwd)
+    assert out["outputs"]["image"] == GOOD_B and "rolled back" in out["details"]["recovered"]
 
 
 @pytest.fixture

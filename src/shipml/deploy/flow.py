@@ -88,18 +88,28 @@ def execute(
             return _outcome(details)
         if missing:
             kapply.create_namespace(kube, ns)
+        undone: set[str] = set()
         for deployment in the_plan.deployments:
             recovered = run.recover(kube, ns, deployment.name, request.timeout)
             if recovered:
-                details.recovered = recovered
+                details.recovered = recovered.message
+                if recovered.undone:
+                    undone.add(deployment.name)
         record = open_record(cfg.comment.api_url, cfg.comment.retries, cfg.comment.backoff)
         if rollback:
-            return _outcome(_rollback(kube, request, the_plan, record, details))
+            # a Deployment whose interrupted deploy was just undone is already back where the
+            # user asked to go; undoing it again would go one revision too far
+            return _outcome(_rollback(kube, request, the_plan, record, details, undone))
         return _outcome(run.deploy(kube, request, the_plan, record, details))
 
 
 def _rollback(
-    kube: Kube, request: run.Request, the_plan: run.Plan, record: GitHubRecord, details: DeployDetails
+    kube: Kube,
+    request: run.Request,
+    the_plan: run.Plan,
+    record: GitHubRecord,
+    details: DeployDetails,
+    already_undone: set[str],
 ) -> DeployDetails:
     ctx = runner.run_context()
     ns = request.target.namespace
@@ -113,7 +123,15 @@ def _rollback(
     details.previous_revision = audit.annotations_of(live).get(rollout.REVISION)
     done = None
     for manifest in the_plan.deployments:
-        result = run.undo(kube, ns, manifest.name, request.timeout)
+        if manifest.name in already_undone:
+            now = rollout.read(kube, ns, manifest.name)
+            result = run.Undo(
+                run._image_of(now),
+                audit.annotations_of(now).get(rollout.REVISION),
+                "the interrupted deploy was undone; not rolled back further",
+            )
+        else:
+            result = run.undo(kube, ns, manifest.name, request.timeout)
         details.progress.append(f"{manifest.name}: {result.message}")
         if manifest.name == primary:
             done = result

@@ -157,6 +157,21 @@ class Undo:
     message: str
 
 
+def proven_before(replica_sets: list[dict[str, Any]], revision: int) -> dict[str, Any] | None:
+    """The newest ReplicaSet before ``revision`` whose rollout shipml proved (state done/rolled-back).
+
+    ``kubectl rollout undo`` takes the revision just before, which after an automatic
+    rollback is the broken one; the controller copies the Deployment's annotations onto
+    its current ReplicaSet, so each revision keeps the state shipml last recorded for it.
+    """
+    for replica_set in replica_sets:  # newest first
+        rev = rollout.revision_of(replica_set)
+        state = audit.annotations_of(replica_set).get(audit.STATE)
+        if rev and rev < revision and state in (audit.DONE, audit.ROLLED_BACK):
+            return replica_set
+    return None
+
+
 def undo(kube: Kube, namespace: str, name: str, timeout: float, *, to_hash: str | None = None) -> Undo:
     """Restore the replaced revision's pod template (``rollout undo``) with shipml's whole intent; wait."""
     live = rollout.read(kube, namespace, name)
@@ -168,12 +183,15 @@ def undo(kube: Kube, namespace: str, name: str, timeout: float, *, to_hash: str 
         )
     sets = rollout.replica_sets(kube, namespace, live)
     target = next((rs for rs in sets if to_hash and _hash_of(rs) == to_hash), None) if to_hash else None
-    if target is None:
+    if target is None and to_hash is None:
+        target = proven_before(sets, rollout.revision_of(live))
+    if target is None and to_hash is not None:
         target = rollout.previous(kube, namespace, live)
     if target is None:
         raise PolicyFailed(
-            f"Deployment {namespace}/{name} has no previous revision to roll back to",
-            hint="deploy a working digest instead",
+            f"Deployment {namespace}/{name} has no earlier revision that was proven live to roll back to",
+            hint="deploy a working digest instead (or kubectl rollout undo deployment/"
+            f"{name} -n {namespace} --to-revision=N to pick one by hand)",
         )
     body = json.loads(json.dumps(body))
     body["spec"]["template"] = rollout.template_of(target)
@@ -197,8 +215,16 @@ def undo(kube: Kube, namespace: str, name: str, timeout: float, *, to_hash: str 
     return Undo(_image_of(final), audit.annotations_of(final).get(rollout.REVISION), state.message)
 
 
-def recover(kube: Kube, namespace: str, name: str, timeout: float) -> str | None:
-    """Finish or undo a deploy a previous run left ``in-progress``; what was done (None: nothing to do)."""
+@dataclass(frozen=True)
+class Recovery:
+    """What resolving an interrupted deploy did: ``undone`` when it restored the replaced revision."""
+
+    message: str
+    undone: bool
+
+
+def recover(kube: Kube, namespace: str, name: str, timeout: float) -> Recovery | None:
+    """Finish or undo a deploy a previous run left ``in-progress`` (None: nothing to do)."""
     live = kapply.get(
         kube, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name}}, namespace
     )
@@ -213,9 +239,11 @@ def recover(kube: Kube, namespace: str, name: str, timeout: float) -> str | None
     if state.done and body is not None:
         kapply.apply(kube, audit.with_state(body, audit.DONE), namespace)
         what = notes.get(audit.DIGEST, "deployment/" + name)
-        return f"an interrupted deploy of {what} had finished; marked done"
+        return Recovery(f"an interrupted deploy of {what} had finished; marked done", undone=False)
     done = undo(kube, namespace, name, timeout, to_hash=notes.get(audit.PREVIOUS_HASH))
-    return f"an interrupted deploy ({state.message}) was rolled back to {done.restored_image}"
+    return Recovery(
+        f"an interrupted deploy ({state.message}) was rolled back to {done.restored_image}", undone=True
+    )
 
 
 def dry_run(kube: Kube, request: Request, the_plan: Plan, namespace_missing: bool) -> list[ObjectChange]:
