@@ -43,6 +43,8 @@ REGISTRY_SECRETS: Mapping[str, str] = {
     "registry-username": "SHIPML_REGISTRY_USERNAME",
     "registry-password": "SHIPML_REGISTRY_PASSWORD",
 }
+# The kubeconfig travels as content in an env var; shipml writes it 0600 to a temp file.
+DEPLOY_SECRETS: Mapping[str, str] = {**GITHUB_SECRETS, "kubeconfig": "SHIPML_KUBECONFIG_DATA"}
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,16 @@ COMMANDS: tuple[Command, ...] = (
         section=None,  # not a part of the PR report
     ),
     Command(
+        name="deploy",
+        module="shipml.commands.deploy",
+        help="Deploy an image digest to one environment; prove the rollout or roll it back.",
+        extra="deploy",
+        action="deploy",
+        contract="shipml.contracts.deploy:DeployDetails",
+        section="shipml.report.sections.deploy",
+        secrets=DEPLOY_SECRETS,
+    ),
+    Command(
         name="doctor",
         module="shipml.commands.doctor",
         help="Check Python, installed extras and reachability of services.",
@@ -172,7 +184,7 @@ if TYPE_CHECKING:
     # mypy checks each module against the protocol here (as cibuildwheel does for its
     # platform modules); at run time nothing is imported. The conformance test checks
     # that this tuple names exactly the registered modules.
-    from . import build, comment, doctor, gate, promote, scan, serve, train, validate
+    from . import build, comment, deploy, doctor, gate, promote, scan, serve, train, validate
 
     _CHECKED: tuple[CommandModule, ...] = (
         validate,
@@ -183,5 +195,6 @@ if TYPE_CHECKING:
         scan,
         comment,
         serve,
+        deploy,
         doctor,
     )

@@ -29,6 +29,7 @@ from .base import Section
 from .canary import CanarySection
 from .comment import CommentSection
 from .data import DataSection
+from .deploy import DeploySection
 from .gate import GateSection
 from .image import ImageSection
 from .mlflow import MlflowSection
@@ -56,6 +57,7 @@ class ShipmlConfig(Section):
     canary: CanarySection = Field(default_factory=CanarySection)
     image: ImageSection = Field(default_factory=ImageSection)
     scan: ScanSection = Field(default_factory=ScanSection)
+    deploy: DeploySection = Field(default_factory=DeploySection)
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)

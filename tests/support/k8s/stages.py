@@ -10,6 +10,11 @@ containers ``started: true``, as with a failing readiness probe) when ANY of:
 - the pod has the label ``shipml.test/never-ready: "true"``,
 - the pod has the annotation ``shipml.test/never-ready: "true"``.
 
+A pod annotated ``shipml.test/pod-ip: ADDRESS`` becomes Ready with that ``podIP``, so the
+endpoints controller and the API server's service proxy (which only dials addresses that
+are some pod's IP, never loopback) reach a real server a test runs at ADDRESS, in a
+network namespace of its own (tests/integration/test_deploy_smoke.py).
+
 That is how a test makes a rollout reach ``Progressing=False, reason=ProgressDeadlineExceeded``
 and then exercises a rollback. The rule is one jq expression (kwok evaluates selector keys
 with gojq) used twice: excluded from the stock pod-ready stage, selected by our own stage.
@@ -17,6 +22,7 @@ with gojq) used twice: excluded from the stock pod-ready stage, selected by our 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,8 @@ STOCK_STAGES = (
     "pod-complete",
     "pod-delete",
 )
+POD_IP_KEY = "shipml.test/pod-ip"
+POD_IP_QUERY = f'.metadata.annotations["{POD_IP_KEY}"] != null'
 # The never-ready rule (module docstring) as one jq expression.
 NEVER_READY_QUERY = (
     f'(.metadata.labels["{NEVER_READY_KEY}"] == "true")'
@@ -46,9 +54,37 @@ def kwok_stages(stock_dir: Path) -> list[dict[str, Any]]:
             if doc:
                 stages.append(doc)
     ready = next(s for s in stages if s["metadata"]["name"] == "pod-ready")
-    ready["spec"]["selector"].setdefault("matchExpressions", []).append(
-        {"key": NEVER_READY_QUERY, "operator": "NotIn", "values": ["true"]}
+    ready["spec"]["selector"].setdefault("matchExpressions", []).extend(
+        [
+            {"key": NEVER_READY_QUERY, "operator": "NotIn", "values": ["true"]},
+            {"key": POD_IP_QUERY, "operator": "NotIn", "values": ["true"]},
+        ]
     )
+    # Ready at a chosen address: the stock pod-ready status with podIP(s) from the annotation.
+    at_address = json.loads(json.dumps(ready))
+    at_address["metadata"]["name"] = "pod-ready-at-address"
+    at_address["spec"]["selector"]["matchExpressions"] = [
+        {"key": POD_IP_QUERY, "operator": "In", "values": ["true"]},
+        {"key": NEVER_READY_QUERY, "operator": "NotIn", "values": ["true"]},
+        *(
+            e
+            for e in ready["spec"]["selector"]["matchExpressions"]
+            if e["key"] not in (NEVER_READY_QUERY, POD_IP_QUERY)
+        ),
+    ]
+    template = at_address["spec"]["next"]["statusTemplate"]
+    address = f'(index .metadata.annotations "{POD_IP_KEY}")'
+    lines = template.splitlines()
+    # kwok's block from `{{ $podIPs := PodIPsWith ... }}` to `phase:` allocates from its pod CIDR
+    first = next(i for i, line in enumerate(lines) if "$podIPs :=" in line)
+    last = next(i for i, line in enumerate(lines) if line.startswith("phase:"))
+    lines[first:last] = [
+        f"podIP: {{{{ {address} | Quote }}}}",
+        "podIPs:",
+        f"- ip: {{{{ {address} | Quote }}}}",
+    ]
+    at_address["spec"]["next"]["statusTemplate"] = "\n".join(lines) + "\n"
+    stages.append(at_address)
     stages.append(
         {
             "apiVersion": "kwok.x-k8s.io/v1alpha1",

@@ -1,0 +1,75 @@
+"""The release template's promises: order, approvals, one deploy per environment at a time,
+least privilege per job, and a rollback of cluster and alias when a deploy fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from tests.conftest import REPO
+
+TEMPLATE = REPO / "workflows-templates" / "shipml-release.yml"
+
+
+def _workflow() -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load(TEMPLATE.read_text())
+    return doc
+
+
+def _uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in job["steps"] if str(s.get("uses", "")) == f"shipml/shipml/actions/{action}@v1"]
+
+
+def test_runs_on_push_to_main_and_chains_model_staging_production() -> None:
+    wf = _workflow()
+    triggers = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["push"] == {"branches": ["main"]}
+    jobs = wf["jobs"]
+    model = [str(s.get("uses", "")).split("@")[0].rsplit("/", 1)[-1] for s in jobs["model"]["steps"]]
+    assert [a for a in model if a in ("train", "gate", "promote")] == ["train", "gate", "promote"]
+    assert jobs["staging"]["needs"] == "model"
+    assert jobs["production"]["needs"] == ["model", "staging"]
+
+
+def test_each_deploy_job_has_its_environment_url_concurrency_and_timeout() -> None:
+    jobs = _workflow()["jobs"]
+    for name in ("staging", "production"):
+        job = jobs[name]
+        assert job["environment"] == {"name": name, "url": "${{ steps.deploy.outputs.url }}"}
+        assert job["concurrency"] == {"group": f"shipml-deploy-{name}", "cancel-in-progress": False}
+        assert 0 < job["timeout-minutes"] <= 60
+        (deploy,) = _uses(job, "deploy")
+        assert deploy["id"] == "deploy" and deploy["with"]["environment"] == name
+        assert deploy["with"]["image"] == "${{ needs.model.outputs.image }}"
+        assert deploy["with"]["kubeconfig"] == "${{ secrets.KUBECONFIG }}"  # the environment's secret
+
+
+def test_only_deploy_jobs_may_write_deployments() -> None:
+    wf = _workflow()
+    assert wf["permissions"] == {"contents": "read"}
+    for name, job in wf["jobs"].items():
+        writes = {k for k, v in job["permissions"].items() if v == "write"}
+        deploys = any(s.get("with", {}).get("kubeconfig") for s in _uses(job, "deploy"))
+        assert writes == ({"deployments"} if deploys else set()), name
+
+
+def test_a_failed_deploy_rolls_back_the_alias_and_staging() -> None:
+    jobs = _workflow()["jobs"]
+    model = jobs["rollback-model"]
+    assert "failure()" in model["if"] and "needs.model.result == 'success'" in model["if"]
+    (promote,) = _uses(model, "promote")
+    assert promote["with"]["rollback"] == "true"
+    staging = jobs["rollback-staging"]
+    assert "needs.production.result == 'failure'" in staging["if"]
+    assert staging["environment"]["name"] == "staging"
+    assert staging["concurrency"]["group"] == "shipml-deploy-staging"
+    (rollback,) = _uses(staging, "deploy")
+    assert rollback["with"]["rollback"] == "true" and "image" not in rollback["with"]
+
+
+def test_the_temporary_image_source_is_marked_for_build_image() -> None:
+    text = TEMPLATE.read_text()
+    assert ">>> IMAGE:" in text and "build-image" in text and "scan-image" in text
+    model = _workflow()["jobs"]["model"]
+    assert model["outputs"]["image"] == "${{ steps.image.outputs.digest }}"
