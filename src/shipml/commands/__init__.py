@@ -38,6 +38,8 @@ TRACKING_SECRETS: Mapping[str, str] = {
     "tracking-token": "MLFLOW_TRACKING_TOKEN",
 }
 GITHUB_SECRETS: Mapping[str, str] = {"token": "GITHUB_TOKEN"}
+# The kubeconfig travels as content in an env var; shipml writes it 0600 to a temp file.
+DEPLOY_SECRETS: Mapping[str, str] = {**GITHUB_SECRETS, "kubeconfig": "SHIPML_KUBECONFIG_DATA"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,16 @@ COMMANDS: tuple[Command, ...] = (
         section=None,  # not a part of the PR report
     ),
     Command(
+        name="deploy",
+        module="shipml.commands.deploy",
+        help="Deploy an image digest to one environment; prove the rollout or roll it back.",
+        extra="deploy",
+        action="deploy",
+        contract="shipml.contracts.deploy:DeployDetails",
+        section="shipml.report.sections.deploy",
+        secrets=DEPLOY_SECRETS,
+    ),
+    Command(
         name="doctor",
         module="shipml.commands.doctor",
         help="Check Python, installed extras and reachability of services.",
@@ -148,6 +160,15 @@ if TYPE_CHECKING:
     # mypy checks each module against the protocol here (as cibuildwheel does for its
     # platform modules); at run time nothing is imported. The conformance test checks
     # that this tuple names exactly the registered modules.
-    from . import comment, doctor, gate, promote, serve, train, validate
+    from . import comment, deploy, doctor, gate, promote, serve, train, validate
 
-    _CHECKED: tuple[CommandModule, ...] = (validate, train, gate, promote, comment, serve, doctor)
+    _CHECKED: tuple[CommandModule, ...] = (
+        validate,
+        train,
+        gate,
+        promote,
+        comment,
+        serve,
+        deploy,
+        doctor,
+    )

@@ -2,6 +2,7 @@
 
 from .comment import CommentSection
 from .data import DataSection
+from .deploy import DeploySection
 from .gate import GateSection, MetricRule
 from .load import ShipmlConfig, env_overrides, find_config_file, load_config
 from .mlflow import MlflowSection
@@ -11,6 +12,7 @@ from .validate import ValidateSection
 __all__ = [
     "CommentSection",
     "DataSection",
+    "DeploySection",
     "GateSection",
     "MetricRule",
     "MlflowSection",

@@ -29,6 +29,7 @@ from .base import Section
 from .canary import CanarySection
 from .comment import CommentSection
 from .data import DataSection
+from .deploy import DeploySection
 from .gate import GateSection
 from .mlflow import MlflowSection
 from .model import ModelSection
@@ -51,6 +52,7 @@ class ShipmlConfig(Section):
     validate_: ValidateSection = Field(default_factory=ValidateSection, alias="validate")
     gate: GateSection = Field(default_factory=GateSection)
     comment: CommentSection = Field(default_factory=CommentSection)
+    deploy: DeploySection = Field(default_factory=DeploySection)
     canary: CanarySection = Field(default_factory=CanarySection)
 
     _source: Path | None = PrivateAttr(default=None)

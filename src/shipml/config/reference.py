@@ -24,7 +24,8 @@ END = "<!-- config-reference:end -->"
 
 def _type_name(annotation: Any) -> str:
     text = str(annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
-    for prefix in ("shipml.config.", "validate.", "gate.", "model.", "data.", "mlflow.", "comment."):
+    prefixes = ("shipml.config.", "validate.", "gate.", "model.", "data.", "mlflow.", "comment.", "deploy.")
+    for prefix in prefixes:
         text = text.replace(prefix, "")
     return text.replace("NoneType", "null").replace("|", "\\|")
 
