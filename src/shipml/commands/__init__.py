@@ -40,6 +40,7 @@ TRACKING_SECRETS: Mapping[str, str] = {
 GITHUB_SECRETS: Mapping[str, str] = {"token": "GITHUB_TOKEN"}
 # The kubeconfig travels as content in an env var; shipml writes it 0600 to a temp file.
 DEPLOY_SECRETS: Mapping[str, str] = {**GITHUB_SECRETS, "kubeconfig": "SHIPML_KUBECONFIG_DATA"}
+CANARY_SECRETS: Mapping[str, str] = {"kubeconfig": "SHIPML_KUBECONFIG_DATA"}
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,16 @@ COMMANDS: tuple[Command, ...] = (
         secrets=DEPLOY_SECRETS,
     ),
     Command(
+        name="canary",
+        module="shipml.commands.canary",
+        help="Shift traffic to a new image in steps, judge it against stable, promote or roll back.",
+        extra="canary",
+        action="canary",
+        contract="shipml.contracts.canary:CanaryDetails",
+        section="shipml.report.sections.canary",
+        secrets=CANARY_SECRETS,
+    ),
+    Command(
         name="doctor",
         module="shipml.commands.doctor",
         help="Check Python, installed extras and reachability of services.",
@@ -160,7 +171,7 @@ if TYPE_CHECKING:
     # mypy checks each module against the protocol here (as cibuildwheel does for its
     # platform modules); at run time nothing is imported. The conformance test checks
     # that this tuple names exactly the registered modules.
-    from . import comment, deploy, doctor, gate, promote, serve, train, validate
+    from . import canary, comment, deploy, doctor, gate, promote, serve, train, validate
 
     _CHECKED: tuple[CommandModule, ...] = (
         validate,
@@ -170,5 +181,6 @@ if TYPE_CHECKING:
         comment,
         serve,
         deploy,
+        canary,
         doctor,
     )

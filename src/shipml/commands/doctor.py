@@ -33,6 +33,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "comment": ("github",),
     "image": ("docker",),
     "deploy": ("kubernetes",),
+    "canary": ("kubernetes", "mlflow"),
     "serve": ("fastapi", "uvicorn", "prometheus_client", "skops"),
 }
 SERVICES = ("mlflow", "docker", "kube", "trivy")
