@@ -31,6 +31,7 @@ from .data import DataSection
 from .gate import GateSection
 from .mlflow import MlflowSection
 from .model import ModelSection
+from .spark import SparkSection
 from .validate import ValidateSection
 
 DEFAULT_FILE = "shipml.yaml"
@@ -50,6 +51,7 @@ class ShipmlConfig(Section):
     validate_: ValidateSection = Field(default_factory=ValidateSection, alias="validate")
     gate: GateSection = Field(default_factory=GateSection)
     comment: CommentSection = Field(default_factory=CommentSection)
+    spark: SparkSection = Field(default_factory=SparkSection)
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)
