@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import services
+from tests.support import spark_cluster as spark_cluster_support
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "churn"
@@ -65,6 +66,17 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield running.url
     finally:
         services.stop("mlflow", state)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[spark_cluster_support.Cluster]:
+    """A real Spark standalone cluster (master + one 1-core worker) on loopback for the session."""
+    state = tmp_path_factory.mktemp("spark-services")
+    cluster = spark_cluster_support.start(state)
+    try:
+        yield cluster
+    finally:
+        spark_cluster_support.stop(state)
 
 
 @dataclass

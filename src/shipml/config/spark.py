@@ -69,7 +69,7 @@ class SparkSection(Section):
         default=100,
         ge=10,
         le=1000,
-        description="Quantile bins of the reference for Wasserstein on Spark; more bins, smaller binning "
+        description="Quantile bins of each dataset for Wasserstein on Spark; more bins, smaller binning "
         "error (its bound is computed per column from the same aggregates, see docs/spark.md).",
     )
     sample_rows: int = Field(

@@ -14,7 +14,7 @@ engines give the same verdicts:
 * numeric histograms from one ``groupBy`` per dataset over bin indexes computed on the
   executors: Sturges bins over the combined range for PSI and Jensen–Shannon (exactly
   Evidently's ``np.histogram_bin_edges(..., "sturges")``, so the values match to float
-  precision), and the reference's approxQuantile edges for Wasserstein;
+  precision), and the union of both datasets' approxQuantile edges for Wasserstein;
 * K-S, the only measure that needs values, on a deterministic sample of at most
   ``spark.sample_rows`` values per dataset: a row is kept when the xxhash64 of all its
   columns and the seed falls under the sampling fraction, so the same data and seed give
@@ -265,28 +265,45 @@ def sturges_edges(low: float, high: float, n: int) -> list[float]:
 
 
 def _bin_index(name: str, edges: Sequence[float]) -> Column:
-    """Index i of the bin [e_i, e_{i+1}) holding the value (the last bin is closed), as numpy does."""
+    """Index i of the bin [e_i, e_{i+1}) holding the value (the last bin is closed), as numpy does.
+
+    A balanced tree of comparisons: log2(bins) per value on the executors, not one per edge.
+    """
     from pyspark.sql import functions as F
 
     value = F.col(f"`{name}`").cast("double")
-    index = F.lit(0)
-    for edge in edges[1:-1]:
-        index = index + (value >= F.lit(float(edge))).cast("int")
-    return F.when(_valid(name, "number"), index)
+
+    def tree(lo: int, hi: int) -> Column:
+        if hi - lo == 1:
+            return F.lit(lo)
+        mid = (lo + hi) // 2
+        return F.when(value < F.lit(float(edges[mid])), tree(lo, mid)).otherwise(tree(mid, hi))
+
+    return F.when(_valid(name, "number"), tree(0, len(edges) - 1))
 
 
 def quantile_edges(
-    frame: DataFrame, names: Sequence[str], bins: int, stats: tuple[Stats, Stats]
+    frames: tuple[DataFrame, DataFrame], names: Sequence[str], bins: int, stats: tuple[Stats, Stats]
 ) -> dict[str, list[float]]:
-    """Reference quantile edges (approxQuantile), closed by the combined min and max."""
+    """The union of both datasets' quantile edges (approxQuantile), closed by the combined min and max.
+
+    Edges from the reference alone would put everything the current data has beyond the
+    reference's range in one wide outer bin; with both, each bin holds at most about
+    1/bins of either dataset, which is what keeps the Wasserstein bound small.
+    """
+    if not names:
+        return {}
     probs = [i / bins for i in range(1, bins)]
-    quantiles = frame.approxQuantile(list(names), probs, 1.0 / (bins * 10)) if names else []
+    error = 1.0 / (bins * 10)
+    ref_q = frames[0].approxQuantile(list(names), probs, error)
+    cur_q = frames[1].approxQuantile(list(names), probs, error)
     ref, cur = stats
     out = {}
-    for name, inner in zip(names, quantiles, strict=True):
+    for name, inner_ref, inner_cur in zip(names, ref_q, cur_q, strict=True):
         low = min(ref.low[name], cur.low.get(name, ref.low[name]))
         high = max(ref.high[name], cur.high.get(name, ref.high[name]))
-        edges = sorted({low, *[float(q) for q in inner if low < q < high], high})
+        inner = [float(q) for q in [*inner_ref, *inner_cur] if q is not None and low < q < high]
+        edges = sorted({low, *inner, high})
         out[name] = edges if len(edges) > 1 else [low, low + 1.0]
     return out
 
@@ -403,8 +420,10 @@ def measure(
     sturges = [p.column for p in numeric if p.method in ("psi", "jensenshannon")]
     ks = [p.column for p in plans if p.kind == "num" and p.method == "ks"]
     edges: dict[str, list[float]] = {}
-    with session.calling("computing the reference's quantiles"):
-        edges.update(quantile_edges(prepared.reference, wasser, spark.bins, (ref_s, cur_s)))
+    with session.calling("computing quantiles"):
+        edges.update(
+            quantile_edges((prepared.reference, prepared.current), wasser, spark.bins, (ref_s, cur_s))
+        )
     for name in sturges:
         low, high = min(ref_s.low[name], cur_s.low[name]), max(ref_s.high[name], cur_s.high[name])
         edges[name] = sturges_edges(low, high, ref_s.valid[name] + cur_s.valid[name])
