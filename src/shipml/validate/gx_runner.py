@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +30,11 @@ RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_c
 def _gx() -> Any:
     require("great_expectations", "validate")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
+        # With pyspark installed (the spark extra) GX imports pyspark.sql.connect, which takes a
+        # `python -c` process for a doctest run and calls sys.exit(0): a silent "pass". Not here.
+        main.__file__ = "<string>"
     import great_expectations as gx
 
     return gx
