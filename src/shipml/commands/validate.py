@@ -110,7 +110,8 @@ def run(args: argparse.Namespace) -> Outcome:
         return _init(args, cfg, flagged_suites)
 
     data = _paths(args.data) or ([cfg.path(cfg.data.current)] if cfg.data.current else [])
-    if not data:
+    on_spark = cfg.validate_.engine == "spark"  # spark.current / spark.reference may name the data instead
+    if not data and not (on_spark and cfg.spark.current.given):
         raise UsageError("no data to validate", hint="pass --data PATH or set data.current in shipml.yaml")
     reference_flag = _paths([args.reference or ""])
     reference = (
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> Outcome:
     suites = flagged_suites or [cfg.path(s) for s in cfg.validate_.suites]
     drift_flag = _bool(args.drift, "--drift")
     drift = cfg.validate_.drift.enabled if drift_flag is None else drift_flag
-    if drift and reference is None:
+    if drift and reference is None and not (on_spark and cfg.spark.reference.given):
         if drift_flag:
             raise UsageError(
                 "--drift needs reference data", hint="pass --reference PATH or set data.reference"

@@ -35,6 +35,7 @@ from .image import ImageSection
 from .mlflow import MlflowSection
 from .model import ModelSection
 from .scan import ScanSection
+from .spark import SparkSection
 from .validate import ValidateSection
 
 DEFAULT_FILE = "shipml.yaml"
@@ -58,6 +59,7 @@ class ShipmlConfig(Section):
     image: ImageSection = Field(default_factory=ImageSection)
     scan: ScanSection = Field(default_factory=ScanSection)
     deploy: DeploySection = Field(default_factory=DeploySection)
+    spark: SparkSection = Field(default_factory=SparkSection)
 
     _source: Path | None = PrivateAttr(default=None)
     _lines: dict[KeyPath, int] | None = PrivateAttr(default=None)

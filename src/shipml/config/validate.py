@@ -81,6 +81,11 @@ class DriftSection(Section):
 
 
 class ValidateSection(Section):
+    engine: Literal["pandas", "spark"] = Field(
+        default="pandas",
+        description="pandas: read the data into the runner; spark: run expectations and drift where the "
+        "data is, on the Spark master of the `spark:` section (needs the `spark` extra and Java 17+).",
+    )
     suites: list[str] = Field(default_factory=list, description="GX suite files (JSON or compact YAML).")
     contract: dict[str, ColumnContract] = Field(
         default_factory=dict, alias="schema", description="Schema contract: column -> expectations."

@@ -232,17 +232,35 @@ def run(
 def measure(prepared: Prepared, section: DriftSection) -> DriftRun:
     ref, cur, plans = prepared.reference, prepared.current, prepared.plans
     scores = _evidently(ref, cur, plans, section)
+    sampled = section.sample_rows if (len(ref), len(cur)) != prepared.full_rows else None
+    summary = summarize(plans, scores.values, section, rows=(len(ref), len(cur)), sampled=sampled)
+    return DriftRun(summary=summary, snapshot=scores.snapshot)
+
+
+def summarize(
+    plans: Sequence[ColumnPlan],
+    values: dict[str, float],
+    section: DriftSection,
+    *,
+    rows: tuple[int, int],
+    sampled: int | None,
+) -> DriftSummary:
+    """Per-column verdicts (corrected across p-value columns) and dataset drift, from raw scores.
+
+    Shared by every engine (Evidently on pandas, aggregates on Spark): the scores differ in
+    where they are computed, never in how they are judged.
+    """
     p_plans = [p for p in plans if p.uses_p_value]
     adjusted = dict(
         zip(
             [p.column for p in p_plans],
-            adjust([scores.values[p.column] for p in p_plans], section.correction),
+            adjust([values[p.column] for p in p_plans], section.correction),
             strict=True,
         )
     )
     columns: list[DriftColumn] = []
     for p in plans:
-        value = scores.values[p.column]
+        value = values[p.column]
         p_adj = adjusted.get(p.column)
         decided_on = p_adj if p_adj is not None else value
         columns.append(
@@ -259,19 +277,17 @@ def measure(prepared: Prepared, section: DriftSection) -> DriftRun:
             )
         )
     share = sum(c.drifted for c in columns) / len(columns)
-    sampled = section.sample_rows if (len(ref), len(cur)) != prepared.full_rows else None
-    summary = DriftSummary(
+    return DriftSummary(
         share=round(share, 4),
         dataset_drift=share >= section.share_threshold,
         share_threshold=section.share_threshold,
         sampled_rows=sampled,
-        reference_rows=len(ref),
-        current_rows=len(cur),
+        reference_rows=rows[0],
+        current_rows=rows[1],
         seed=section.seed,
         correction=section.correction if p_plans else "none",
         columns=columns,
     )
-    return DriftRun(summary=summary, snapshot=scores.snapshot)
 
 
 def _finite(value: float | None) -> float | None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 import math
 import os
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..contracts.validate import ExpectationOutcome
 from ..errors import InputDataError, require
@@ -29,6 +30,11 @@ RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_c
 def _gx() -> Any:
     require("great_expectations", "validate")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
+        # With pyspark installed (the spark extra) GX imports pyspark.sql.connect, which takes a
+        # `python -c` process for a doctest run and calls sys.exit(0): a silent "pass". Not here.
+        main.__file__ = "<string>"
     import great_expectations as gx
 
     return gx
@@ -81,17 +87,27 @@ def _first_error(exc: Exception) -> str:
 
 
 def run(
-    frame: pd.DataFrame, specs: Sequence[ExpectationSpec]
+    frame: pd.DataFrame | Any,
+    specs: Sequence[ExpectationSpec],
+    *,
+    engine: Literal["pandas", "spark"] = "pandas",
+    on_exception: Callable[[ExpectationSpec, str], None] | None = None,
 ) -> tuple[list[ExpectationOutcome], dict[str, Any]]:
-    """Validate ``frame``; return one outcome per spec (in spec order) and GX's raw result JSON."""
+    """Validate ``frame``; return one outcome per spec (in spec order) and GX's raw result JSON.
+
+    ``engine="spark"`` validates a Spark DataFrame through GX's own Spark datasource;
+    ``on_exception`` sees the full text of an exception GX caught, so the Spark path can
+    tell a lost worker (exit 3) from an expectation that cannot run on the data (exit 2).
+    """
     gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     expectations = build_expectations(specs)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm noise in CI logs
+    sources = context.data_sources
     batch_definition = (
-        context.data_sources.add_pandas("shipml")
+        (sources.add_spark("shipml") if engine == "spark" else sources.add_pandas("shipml"))
         .add_dataframe_asset("data")
         .add_batch_definition_whole_dataframe("all rows")
     )
@@ -109,17 +125,23 @@ def run(
             raise InputDataError(
                 f"{spec.where}: GX returned no result for {spec.type}", hint="check the expectation"
             )
-        _raise_on_exception(spec, result)
+        _raise_on_exception(spec, result, on_exception)
         outcomes.append(_outcome(spec, result))
     return outcomes, raw
 
 
-def _raise_on_exception(spec: ExpectationSpec, result: dict[str, Any]) -> None:
+def _raise_on_exception(
+    spec: ExpectationSpec,
+    result: dict[str, Any],
+    on_exception: Callable[[ExpectationSpec, str], None] | None = None,
+) -> None:
     """An expectation GX could not evaluate (e.g. a numeric range on a text column) is a bad suite."""
     info = result.get("exception_info") or {}
     entries = [info] if "raised_exception" in info else list(info.values())
     for entry in entries:
         if isinstance(entry, dict) and entry.get("raised_exception"):
+            if on_exception is not None:
+                on_exception(spec, f"{entry.get('exception_message')}\n{entry.get('exception_traceback')}")
             message = str(entry.get("exception_message") or "error").strip().splitlines()[0]
             raise InputDataError(
                 f"{spec.where}: {spec.type} cannot run on this data: {message}",

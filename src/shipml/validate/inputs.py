@@ -9,7 +9,7 @@ either a GX/Evidently traceback or a confident-looking but meaningless report.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -153,19 +153,34 @@ def schema_differences(
     ``optional`` columns (the label and prediction) may be absent on either side:
     scoring data has no label yet, training data no prediction.
     """
-    ref_cols = [str(c) for c in reference.columns if c not in ignore and c not in optional]
-    cur_cols = [str(c) for c in current.columns if c not in ignore and c not in optional]
+    return family_differences(
+        {str(c): family(reference[c]) for c in reference.columns},
+        {str(c): family(current[c]) for c in current.columns},
+        ignore,
+        optional,
+    )
+
+
+def family_differences(
+    reference: Mapping[str, str],
+    current: Mapping[str, str],
+    ignore: Collection[str],
+    optional: Collection[str] = (),
+) -> list[str]:
+    """:func:`schema_differences` on column -> family maps (any engine: pandas dtypes, Spark types)."""
+    ref_cols = [c for c in reference if c not in ignore and c not in optional]
+    cur_cols = [c for c in current if c not in ignore and c not in optional]
     diffs: list[str] = []
-    missing = [c for c in ref_cols if c not in current.columns]
-    extra = [c for c in cur_cols if c not in reference.columns]
+    missing = [c for c in ref_cols if c not in current]
+    extra = [c for c in cur_cols if c not in reference]
     if missing:
         diffs.append(f"missing in current: {_names(missing)}")
     if extra:
         diffs.append(f"only in current: {_names(extra)}")
     changed = [
-        f"{c} ({family(reference[c])} → {family(current[c])})"
-        for c in [str(c) for c in reference.columns if c not in ignore]
-        if c in current.columns and family(reference[c]) != family(current[c])
+        f"{c} ({reference[c]} → {current[c]})"
+        for c in reference
+        if c not in ignore and c in current and reference[c] != current[c]
     ]
     if changed:
         diffs.append(f"type changed: {_names(changed)}")

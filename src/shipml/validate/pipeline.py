@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from .. import runner
 from ..config import ShipmlConfig
-from ..contracts.validate import Artifacts, Counts, ExpectationOutcome, ValidateDetails
+from ..contracts.validate import Artifacts, Counts, DriftSummary, ExpectationOutcome, ValidateDetails
 from ..datasets import read_table
 from ..errors import InputDataError, UsageError
 from ..progress import stage
@@ -50,21 +50,13 @@ class Outcome:
 
 
 def execute(request: Request) -> Outcome:
+    if request.cfg.validate_.engine == "spark":  # same suites, checks and verdicts, run where the data is
+        from . import spark_pipeline
+
+        return spark_pipeline.execute(request)
     cfg = request.cfg
     section = cfg.validate_
-    suites: list[Suite] = []
-    if request.suites:
-        with stage("Loading expectation suites (Great Expectations)"):
-            suites = [load_suite(path) for path in request.suites]
-            # unknown types and bad arguments are reported before any data is read
-            gx_runner.build_expectations([spec for suite in suites for spec in suite.expectations])
-    for suite in suites:
-        if not suite.expectations:  # e.g. `columns: {}`: passing it would say nothing was wrong
-            runner.warning(
-                f"suite {suite.name} has no expectations: nothing in it was checked",
-                file=suite.file,
-                title="shipml validate",
-            )
+    suites = load_suites(request.suites)
     file_specs = [spec for suite in suites for spec in suite.expectations]
     with stage("Reading data"):
         current = inputs.read_data(request.data, "current data")
@@ -108,21 +100,45 @@ def execute(request: Request) -> Outcome:
             drift_run = drift.measure(prepared, section.drift)
 
     outcomes = [*(empty_column_outcome(column) for column in empty), *outcomes]
-    if drift_run is not None and empty:
-        drift_run.summary.skipped_empty = list(empty)
+    summary = drift_run.summary if drift_run is not None else None
+    if summary is not None and empty:
+        summary.skipped_empty = list(empty)
     artifacts = _write_artifacts(request.output_dir, gx_raw, drift_run)
+    return conclude(
+        request,
+        outcomes,
+        summary,
+        artifacts,
+        rows=len(current),
+        data=[display_path(p) for p in request.data],
+        reference=display_path(request.reference) if request.reference and reference is not None else None,
+    )
+
+
+def conclude(
+    request: Request,
+    outcomes: list[ExpectationOutcome],
+    drift_summary: DriftSummary | None,
+    artifacts: Artifacts,
+    *,
+    rows: int,
+    data: list[str],
+    reference: str | None,
+) -> Outcome:
+    """Counts, verdict, annotations and summary: the same for every engine."""
+    section = request.cfg.validate_
     counts = Counts(
         evaluated=len(outcomes),
         failed_error=sum(1 for o in outcomes if not o.success and o.severity == "error"),
         failed_warning=sum(1 for o in outcomes if not o.success and o.severity == "warning"),
     )
     details = ValidateDetails(
-        data=[display_path(p) for p in request.data],
-        reference=display_path(request.reference) if request.reference and reference is not None else None,
-        rows=len(current),
+        data=data,
+        reference=reference,
+        rows=rows,
         expectations=outcomes,
         counts=counts,
-        drift=drift_run.summary if drift_run else None,
+        drift=drift_summary,
         artifacts=artifacts,
         fail_on=section.fail_on,
         fail_on_drift=section.drift.fail_on_drift,
@@ -130,6 +146,23 @@ def execute(request: Request) -> Outcome:
     status, reasons = decide(details)
     annotate(details)
     return Outcome(status=status, summary=summarize(details, reasons), details=details, reasons=reasons)
+
+
+def load_suites(paths: Sequence[Path]) -> list[Suite]:
+    """Parsed suites, checked against GX (unknown types, bad arguments) before any data is read."""
+    suites: list[Suite] = []
+    if paths:
+        with stage("Loading expectation suites (Great Expectations)"):
+            suites = [load_suite(path) for path in paths]
+            gx_runner.build_expectations([spec for suite in suites for spec in suite.expectations])
+    for suite in suites:
+        if not suite.expectations:  # e.g. `columns: {}`: passing it would say nothing was wrong
+            runner.warning(
+                f"suite {suite.name} has no expectations: nothing in it was checked",
+                file=suite.file,
+                title="shipml validate",
+            )
+    return suites
 
 
 def empty_column_outcome(column: str) -> ExpectationOutcome:
