@@ -159,15 +159,19 @@ def plan(
             kind == "cat"
             and len(set(reference[column].dropna().unique()) | set(current[column].dropna().unique())) <= 2
         )
-        method = _method_for(name, kind, section, rows, binary)
-        threshold = (
-            (override.threshold if override else None) or section.threshold or DEFAULT_THRESHOLD[method]
-        )
-        role: Role = (
-            "target" if name == target else ("prediction" if name == section.prediction else "feature")
-        )
-        plans.append(ColumnPlan(name, kind, role, method, float(threshold)))
+        plans.append(column_plan(name, kind, section, rows=rows, binary=binary, target=target))
     return plans
+
+
+def column_plan(
+    name: str, kind: Kind, section: DriftSection, *, rows: int, binary: bool, target: str | None
+) -> ColumnPlan:
+    """Method, threshold and role of one column: the same rule for the pandas and the Spark engines."""
+    override = section.columns.get(name)
+    method = _method_for(name, kind, section, rows, binary)
+    threshold = (override.threshold if override else None) or section.threshold or DEFAULT_THRESHOLD[method]
+    role: Role = "target" if name == target else ("prediction" if name == section.prediction else "feature")
+    return ColumnPlan(name, kind, role, method, float(threshold))
 
 
 def _drifted(plan_: ColumnPlan, value: float) -> bool:

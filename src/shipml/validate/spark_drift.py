@@ -40,7 +40,7 @@ from ..config.validate import DriftSection
 from ..contracts.validate import DriftSummary
 from ..errors import ConfigError
 from .drift import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
-from .drift import ColumnPlan, Kind, Role, _method_for, summarize
+from .drift import ColumnPlan, Kind, column_plan, summarize
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -231,16 +231,8 @@ def prepare(
     rows = min(ref_stats.rows, cur_stats.rows)
     plans: list[ColumnPlan] = []
     for name, kind in kinds.items():
-        override = section.columns.get(name)
         binary = kind == "cat" and len(set(ref_counts[name]) | set(cur_counts[name])) <= 2
-        method = _method_for(name, kind, section, rows, binary)
-        threshold = (
-            (override.threshold if override else None) or section.threshold or DEFAULT_THRESHOLD[method]
-        )
-        role: Role = (
-            "target" if name == target else ("prediction" if name == section.prediction else "feature")
-        )
-        plans.append(ColumnPlan(name, kind, role, method, float(threshold)))
+        plans.append(column_plan(name, kind, section, rows=rows, binary=binary, target=target))
     if not plans:
         raise ConfigError(
             "validate.drift: no columns left to compare (all ignored or datetimes)",
