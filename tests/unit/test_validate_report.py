@@ -8,8 +8,8 @@ from shipml.config import load_config
 from shipml.contracts.validate import Counts, DriftColumn, DriftSummary, ExpectationOutcome, ValidateDetails
 from shipml.report.sections import validate as report
 from shipml.results import Result
-from shipml.validate.contract import contract_suite
 from shipml.validate.pipeline import decide
+from shipml.validate.schema_suite import contract_suite
 
 
 def _outcome(

@@ -23,7 +23,7 @@ from ..errors import InputDataError, UsageError
 from ..progress import stage
 from ..report.sections import validate as report
 from ..runner import display_path
-from . import contract, drift, gx_runner, inputs
+from . import drift, gx_runner, inputs, schema_suite
 from .suites import ExpectationSpec, Suite, load_suite
 
 GX_JSON = "gx_result.json"
@@ -79,7 +79,7 @@ def execute(request: Request) -> Outcome:
                 hint="align the files, or list the columns in data.ignore",
             )
     inputs.check_suite_columns(file_specs, [str(c) for c in current.columns], "current data")
-    contract_suite = contract.contract_suite(cfg, {str(c) for c in current.columns})
+    contract_suite = schema_suite.contract_suite(cfg, {str(c) for c in current.columns})
     all_suites: list[Suite] = ([contract_suite] if contract_suite else []) + suites
     specs: list[ExpectationSpec] = [spec for suite in all_suites for spec in suite.expectations]
     prepared = None  # planned before any expectation runs, so a drift config error costs nothing

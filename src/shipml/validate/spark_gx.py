@@ -20,7 +20,7 @@ from ..contracts.validate import ExpectationOutcome
 from ..errors import InfrastructureUnreachable, InputDataError
 from ..spark_api.errors import is_infrastructure, reason
 from . import gx_runner
-from .contract import SUITE_NAME, TYPE_LISTS
+from .schema_suite import SUITE_NAME, TYPE_LISTS
 from .suites import ExpectationSpec
 
 SPARK_INT = ["ByteType", "ShortType", "IntegerType", "LongType"]

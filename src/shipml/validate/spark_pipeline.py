@@ -19,7 +19,7 @@ from ..errors import InputDataError
 from ..progress import stage
 from ..spark_api import probe
 from ..spark_api.read import read
-from . import contract, inputs, spark_drift, spark_gx
+from . import inputs, schema_suite, spark_drift, spark_gx
 from .pipeline import Outcome, Request, _write_artifacts, conclude, empty_column_outcome, load_suites
 from .suites import ExpectationSpec, Suite
 
@@ -101,7 +101,7 @@ def _run(
                 hint="align the files, or list the columns in data.ignore",
             )
     inputs.check_suite_columns(file_specs, list(cur_fams), "current data")
-    contract_suite = contract.contract_suite(cfg, set(cur_fams))
+    contract_suite = schema_suite.contract_suite(cfg, set(cur_fams))
     all_suites: list[Suite] = ([contract_suite] if contract_suite else []) + suites
     specs = spark_gx.spark_specs([spec for suite in all_suites for spec in suite.expectations])
     spark_gx.check_supported(specs)
