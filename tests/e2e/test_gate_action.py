@@ -61,8 +61,8 @@ def test_gate_action_passes_a_better_challenger_and_promote_moves_the_champion(
     user_repo: UserRepo, mlflow_server: str
 ) -> None:
     name = unique_name("e2e-better")
-    champion = log_version(mlflow_server, name, "worse", alias="champion")
-    challenger = log_version(mlflow_server, name, "good", alias="challenger")
+    champion = log_version(mlflow_server, name, "worse", alias="champion", git_sha=None)
+    challenger = log_version(mlflow_server, name, "good", alias="challenger", git_sha=None)
     _project(user_repo, name)
     _workflow(user_repo, mlflow_server)
     run = user_repo.run()
@@ -92,8 +92,8 @@ def test_gate_action_passes_a_better_challenger_and_promote_moves_the_champion(
 
 def test_gate_action_fails_the_job_on_a_worse_challenger(user_repo: UserRepo, mlflow_server: str) -> None:
     name = unique_name("e2e-worse")
-    champion = log_version(mlflow_server, name, "good", alias="champion")
-    log_version(mlflow_server, name, "worse", alias="challenger")
+    champion = log_version(mlflow_server, name, "good", alias="champion", git_sha=None)
+    log_version(mlflow_server, name, "worse", alias="challenger", git_sha=None)
     _project(user_repo, name)
     _workflow(user_repo, mlflow_server)
     run = user_repo.run()
@@ -107,3 +107,18 @@ def test_gate_action_fails_the_job_on_a_worse_challenger(user_repo: UserRepo, ml
     assert run.result("gate")["details"]["reasons"][0].split(" ")[1] == "FAIL:"
     assert str(MlflowClient(mlflow_server).get_model_version_by_alias(name, "champion").version) == champion
     assert "Traceback" not in run.log
+
+
+def test_gate_action_refuses_a_stale_challenger(user_repo: UserRepo, mlflow_server: str) -> None:
+    """An earlier run's @challenger (trained from another commit) is not this change's model: exit 2."""
+    name = unique_name("e2e-stale")
+    champion = log_version(mlflow_server, name, "worse", alias="champion", git_sha=None)
+    log_version(mlflow_server, name, "good", alias="challenger", git_sha="1" * 40)
+    _project(user_repo, name)
+    _workflow(user_repo, mlflow_server)
+    run = user_repo.run()
+    assert run.returncode != 0
+    assert run.outputs["gate-outcome"] == "failure" and run.outputs["promote-outcome"] == "skipped"
+    assert "was trained from commit 1111111, but this run is at" in run.log
+    assert "exit status 2" in run.log and "Traceback" not in run.log
+    assert str(MlflowClient(mlflow_server).get_model_version_by_alias(name, "champion").version) == champion

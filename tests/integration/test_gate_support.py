@@ -97,6 +97,7 @@ def log_version(
     target: str = TARGET,
     evaluation: pd.DataFrame | None = None,
     log_evaluation: bool = True,
+    git_sha: str | None = "0" * 40,
 ) -> str:
     """Train, log and register one version as `shipml train` would; return its version number."""
     import mlflow
@@ -115,8 +116,9 @@ def log_version(
         "shipml.target": target,
         "shipml.features": json.dumps(features),
         "shipml.evaluation_artifact": "shipml/evaluation.csv",
-        "shipml.git_sha": "0" * 40,
     }
+    if git_sha is not None:  # None: a version with no recorded commit (the gate cannot check provenance)
+        tags["shipml.git_sha"] = git_sha
     serialization = "cloudpickle" if kind.startswith("broken-") else "skops"
     trusted = ["sklearn.tree._tree.Tree"] if kind in ("worse", "tree") else None
     with mlflow.start_run(experiment_id=experiment_id) as run:
