@@ -217,6 +217,7 @@ def _cluster_project(tmp_path: Path, cluster: Cluster, data: Path, extra: str = 
     return project
 
 
+@pytest.mark.timeout(2400)  # 1.6 GB through a 1-core worker: minutes, more on a loaded machine
 def test_data_larger_than_driver_memory_is_validated_on_the_cluster(
     tmp_path: Path, spark_cluster: Cluster
 ) -> None:
