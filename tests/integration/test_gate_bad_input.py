@@ -152,7 +152,7 @@ def test_different_feature_sets_are_listed(project: Project) -> None:
     [
         ("short", "prediction shape mismatch"),
         ("cols", "prediction shape mismatch"),
-        ("nan", "returned NaN/inf probabilities for"),
+        ("nan", "returned probabilities on the evaluation rows: NaN/inf for"),
     ],
 )
 def test_bad_predictions(project: Project, kind: str, fragment: str) -> None:

@@ -220,13 +220,13 @@ def test_nan_predictions_are_input_errors() -> None:
     bad = clf(y, 1.0, 2)
     scores = bad.scores.copy()
     scores[5, 1] = np.nan
-    with pytest.raises(InputDataError, match="challenger scores contain 1 NaN"):
+    with pytest.raises(InputDataError, match="challenger scores: NaN/inf for 1 of "):
         evaluate(y, clf(y, 1.0, 1), Predictions(bad.labels, scores, bad.classes), [], FAST, "classification")
     rng = np.random.default_rng(0)
     yr = rng.normal(size=200)
     preds = yr.copy()
     preds[[1, 2]] = np.nan
-    with pytest.raises(InputDataError, match="champion predictions contain 2 NaN"):
+    with pytest.raises(InputDataError, match="champion predictions: NaN/inf for 2 of "):
         evaluate(yr, Predictions(None, preds), Predictions(None, yr), [], FAST, "regression")
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputDataError
+from ..finite import require_finite
 from .metrics import MetricSpec, Predictions, Task
 
 
@@ -40,14 +41,7 @@ def finite_or_none(x: float | None) -> float | None:
 
 
 def _check_finite(values: NDArray[Any], what: str) -> None:
-    arr = np.asarray(values)
-    if arr.dtype.kind in "fc":
-        bad = int(np.count_nonzero(~np.isfinite(arr)))
-        if bad:
-            raise InputDataError(
-                f"{what} contain {bad} NaN/infinite value(s)",
-                hint="make the model's pipeline handle missing values in the evaluation set",
-            )
+    require_finite(values, what, hint="make the model's pipeline handle missing values in the evaluation set")
 
 
 def _encode_labels(values: NDArray[Any], classes: NDArray[Any], what: str) -> NDArray[np.intp]:

@@ -20,6 +20,7 @@ from .. import runner
 from ..contracts.train import EVALUATION_ARTIFACT
 from ..datasets import read_table, sha256_of
 from ..errors import InputDataError, first_line
+from ..finite import require_finite
 from .metrics import Predictions, Task
 from .models import LoadedModel, ModelRef
 
@@ -144,17 +145,11 @@ def _array(value: Any) -> np.ndarray[Any, Any]:
 
 
 def _check_finite(values: np.ndarray[Any, Any], model: LoadedModel, what: str) -> None:
-    if values.dtype.kind not in "fc":
-        return
-    bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise InputDataError(
-            f"{model.ref.label()} returned NaN/inf {what} for {int(bad.sum())} of {len(values)} "
-            "evaluation rows "
-            f"(first at row {first})",
-            hint="check the model's preprocessing handles missing values in the evaluation set",
-        )
+    require_finite(
+        values,
+        f"{model.ref.label()} returned {what} on the evaluation rows",
+        hint="check the model's preprocessing handles missing values in the evaluation set",
+    )
 
 
 def _check_rows(values: np.ndarray[Any, Any], n: int, model: LoadedModel, what: str) -> None:

@@ -13,12 +13,14 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..finite import require_finite
 from ..metric_catalogue import trained
 from .estimator import Task
 
 if TYPE_CHECKING:
     import pandas as pd
 
+NAN_HINT = "make the pipeline handle missing values (model.preprocessing) or fix the estimator"
 CLASSIFICATION = trained("classification")
 REGRESSION = trained("regression")
 
@@ -34,6 +36,7 @@ def _classification(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, floa
 
     classes = _classes(model, y)
     pred = model.predict(X)
+    require_finite(pred, "the trained model's predictions", hint=NAN_HINT)
     binary = len(classes) == 2
     avg: dict[str, Any] = {"average": "binary", "pos_label": classes[1]} if binary else {"average": "macro"}
     out = {
@@ -46,6 +49,7 @@ def _classification(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, floa
     scores = None
     if callable(getattr(model, "predict_proba", None)):
         proba = np.asarray(model.predict_proba(X))
+        require_finite(proba, "the trained model's probabilities", hint=NAN_HINT)
         out["log_loss"] = m.log_loss(y, proba, labels=classes)
         scores = proba[:, 1] if binary else proba
     elif callable(getattr(model, "decision_function", None)):
@@ -62,6 +66,7 @@ def _regression(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
     from sklearn import metrics as m
 
     pred = model.predict(X)
+    require_finite(pred, "the trained model's predictions", hint=NAN_HINT)
     out = {
         "rmse": math.sqrt(m.mean_squared_error(y, pred)),
         "mae": m.mean_absolute_error(y, pred),
