@@ -88,6 +88,7 @@ def test_first_model_then_better_challenger_then_rollback(mlflow_server: str, tm
         "previous_version": v1,
         "alias": "champion",
         "message": promote_result["details"]["message"],
+        "store": "MLflow tracking server",  # never the server's address
     }
 
     # 4. Re-running the same promotion converges (no-op), it does not fail or move anything.
