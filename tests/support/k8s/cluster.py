@@ -55,6 +55,8 @@ BUILD_SCRIPT = HERE / "build.sh"
 DEFAULT_STATE = Path(os.environ.get("SHIPML_SERVICES_DIR", ".shipml/services")) / "k8s"
 NODE_NAME = "kwok-node-0"
 SERVICE_CIDR = "10.96.0.0/16"
+#: Pods the fake node accepts (a real kubelet defaults to 110).
+NODE_PODS = 10000
 #: The order processes start in; stop goes in reverse.
 PROCESSES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 
@@ -384,9 +386,12 @@ def _start_processes(
                 "kubernetes.io/arch": "amd64",
             },
         },
+        # Room for every pod a whole test session leaves behind: tests take fresh namespaces
+        # and never wait for deletion, and with a kubelet-like 110 the scheduler left the
+        # session's later pods Pending ("Too many pods") and every later rollout timed out.
         "status": {
-            "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-            "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+            "allocatable": {"cpu": "1000", "memory": "4Ti", "pods": str(NODE_PODS)},
+            "capacity": {"cpu": "1000", "memory": "4Ti", "pods": str(NODE_PODS)},
         },
     }
     code, answer = cluster.request("POST", "/api/v1/nodes", node)
