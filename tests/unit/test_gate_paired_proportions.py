@@ -82,7 +82,8 @@ def test_decision_agrees_with_the_documented_test_on_random_tables() -> None:
     with a non-inferiority and a superiority margin, read from the gate's own outcome.
     """
     rng = np.random.default_rng(20)
-    gate = GateSection(min_rows=1, min_discordant=0)
+    # Both methods: Tango from 25 discordant rows, the opt-in exact conditional one below.
+    gate = GateSection(min_rows=1, min_discordant=0, mcnemar_exact_below=25)
     checked = {TANGO: 0, EXACT: 0}
     for _ in range(300):
         n = int(rng.integers(30, 5001))

@@ -48,8 +48,8 @@ class MetricRule(Section):
     test: TestName = Field(
         default="auto",
         description="Method giving both the CI that decides and the p shown: auto = DeLong for binary "
-        "roc_auc, the McNemar-type paired-proportions method for accuracy (exact conditional below "
-        "`mcnemar_exact_below` discordant rows, Tango's score interval above), the paired bootstrap "
+        "roc_auc, the McNemar-type paired-proportions method for accuracy (Tango's score interval and test; "
+        "exact conditional below `mcnemar_exact_below` discordant rows when set), the paired bootstrap "
         "(percentile CI) for metrics with no analytic paired method.",
     )
     higher_is_better: bool | None = Field(
@@ -166,10 +166,13 @@ class GateSection(Section):
         "is too little evidence, so the rule is inconclusive. Identical predictions decide exactly.",
     )
     mcnemar_exact_below: int = Field(
-        default=25,
+        default=0,
         ge=0,
         description="Accuracy below this many discordant rows: exact conditional method (Clopper-Pearson "
-        "CI, exact McNemar p); at or above: Tango's score CI with its score test (McNemar's chi-square p).",
+        "CI, exact McNemar p), for reviews that must see the exact p; it is conservative or liberal "
+        "by turns (coverage 0.93-0.98 measured, docs/gate-statistics.md). At or above (default: always): "
+        "Tango's score CI with its score test (McNemar's chi-square p), near-nominal down to 8 "
+        "discordant rows.",
     )
     slices: list[SliceSpec] = Field(default_factory=list, description="Per-slice repetitions of the rules.")
     budgets: BudgetSection = Field(

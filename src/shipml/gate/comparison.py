@@ -5,8 +5,8 @@ rule and the p-value shown beside it, so they cannot disagree:
 
 * binary ROC AUC: DeLong's test and its normal-theory interval (same variance);
 * accuracy: the paired-proportions method of :mod:`.paired_proportions`
-  (exact conditional at few discordant rows, Tango's score interval and test
-  otherwise);
+  (Tango's score interval and test; the exact conditional method below
+  ``gate.mcnemar_exact_below`` discordant rows when a user asks for it);
 * everything else (F1, log loss, PR AUC, rmse, user metrics...): the paired
   bootstrap, percentile interval and the p-value that inverts it, because no
   analytic paired method exists for them.

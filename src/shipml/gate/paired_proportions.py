@@ -17,14 +17,22 @@ procedure, so a verdict can never contradict the p-value next to it:
   reduces to McNemar's test without continuity correction,
   ``(c - b) / sqrt(b + c)``. So "the CI's lower bound is above the margin m"
   holds exactly when the one-sided score test of ``Δ <= m`` rejects at α/2.
-* **Exact conditional** below ``exact_below`` discordant rows, where the score
-  statistic's normal approximation is poor. Given ``d = b + c``, ``c`` is
+  It is the default at every discordant count: its 95% coverage measured
+  0.948-0.959 from 8 to 24 discordant rows and its false-pass rate on equal
+  models stayed at or below α/2 (docs/gate-statistics.md), as Fagerland et al.
+  found.
+* **Exact conditional**, only below ``exact_below`` discordant rows when a user
+  sets ``gate.mcnemar_exact_below`` (a review that must show the exact McNemar p).
+  Given ``d = b + c``, ``c`` is
   binomial ``(d, π)`` with ``Δ = (d/n)(2π - 1)``. The CI maps the
   Clopper-Pearson interval of π (the inversion of the exact binomial test) onto
   that scale; the p shown is the exact McNemar test (two-sided, twice the
   smaller tail). The bound is above a margin exactly when the exact binomial
   test of ``π = (1 + nm/d) / 2`` rejects at α/2. The scale ``d/n`` is taken as
   observed: conditional on the discordant count, as the exact McNemar test is.
+  That ignores the uncertainty of ``d/n``, so the interval is conservative at
+  small effects and liberal at large ones (coverage 0.93-0.98 measured): why it
+  is not the default.
 
 Every quantity depends on ``(b, c, n)`` only, so it cannot depend on row order.
 """
@@ -104,9 +112,11 @@ def exact_conditional(b: int, c: int, n: int, confidence: float) -> PairedPropor
 
 
 def compare(b: int, c: int, n: int, confidence: float, *, exact_below: int) -> PairedProportions:
-    """The documented method: exact conditional below ``exact_below`` discordant rows, else Tango."""
+    """The documented method: Tango, or exact conditional below ``exact_below`` discordant rows."""
     if n <= 0:
         raise ValueError("no rows")
-    if b + c < exact_below:
+    # No discordant row (identical predictions): conditional on that, the difference is exactly 0,
+    # which is what "identical predictions decide exactly" (gate.min_discordant) promises.
+    if b + c < exact_below or b + c == 0:
         return exact_conditional(b, c, n, confidence)
     return tango(b, c, n, confidence)
