@@ -229,7 +229,11 @@ def test_canary_with_errors_is_rolled_back_with_the_numbers_in_annotations(
     app_ns: tuple[str, str],
     tmp_path: Path,
 ) -> None:
-    ns, app = app_ns
+    ns, _ = app_ns
+    # Stable runs 4 replicas before the canary; the split runs on canary.cluster.replicas (10), and
+    # rollback must give stable back its own 4, not the split's total.
+    app = "small"
+    create(k8s_cluster, deploy_path(ns), deployment(ns, app, replicas=4))
     canary = start(models["stable"], tmp_path, "--inject-error-rate", "0.3")
     weight = ClusterWeight(replica_weight(k8s_cluster, ns, app))
     label = f"err-{ns}"
@@ -251,7 +255,7 @@ def test_canary_with_errors_is_rolled_back_with_the_numbers_in_annotations(
     canary_live = get(k8s_cluster, deploy_path(ns, f"{app}-canary"))
     stable_live = get(k8s_cluster, deploy_path(ns, app))
     assert canary_live and stable_live
-    assert canary_live["spec"]["replicas"] == 0 and stable_live["spec"]["replicas"] == 10
+    assert canary_live["spec"]["replicas"] == 0 and stable_live["spec"]["replicas"] == 4
     assert stable_live["spec"]["template"]["spec"]["containers"][0]["image"] == STABLE_IMAGE
     annotations = canary_live["metadata"]["annotations"]
     assert STATE not in annotations  # finished: a new canary may start

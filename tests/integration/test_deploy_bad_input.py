@@ -7,11 +7,12 @@ conflict is a real ``kubectl scale`` taking ``.spec.replicas`` from shipml.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.integration.test_deploy_cluster import GOOD_A, GOOD_B, deploy, live, project
+from tests.integration.test_deploy_cluster import GOOD_A, GOOD_B, GOOD_C, deploy, live, project
 
 
 def one_line(stderr: str) -> str:
@@ -120,6 +121,49 @@ def test_field_manager_conflict_is_exit_1_naming_field_and_owner(k8s_cluster: An
     assert (
         obj["spec"]["replicas"] == 5 and obj["spec"]["template"]["spec"]["containers"][0]["image"] == GOOD_A
     )
+
+
+def test_fields_a_promoted_canary_wrote_are_taken_back_by_the_next_deploy(
+    k8s_cluster: Any, tmp_path: Path
+) -> None:
+    """A canary promotion writes stable's image and replicas as ``shipml-canary`` (a merge patch, the
+    write ``shipml canary`` makes); those fields are shipml's own, so the next deploy applies over
+    them instead of reporting a conflict. Any other manager still conflicts (the test above)."""
+    ns = k8s_cluster.new_namespace("own")
+    cwd = project(tmp_path)
+    assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_A).code == 0
+    containers = live(k8s_cluster, ns)["spec"]["template"]["spec"]["containers"]
+    containers[0]["image"] = GOOD_B  # a merge patch replaces the list: the whole list, as the canary sends
+    patch = {"spec": {"replicas": 4, "template": {"spec": {"containers": containers}}}}
+    subprocess.run(
+        [
+            str(k8s_cluster.kubectl),
+            "--kubeconfig",
+            str(k8s_cluster.kubeconfig),
+            "-n",
+            ns,
+            "patch",
+            "deployment/srv",
+            "--type",
+            "merge",
+            "--field-manager",
+            "shipml-canary",
+            "-p",
+            json.dumps(patch),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    owners = {m["manager"] for m in live(k8s_cluster, ns)["metadata"]["managedFields"]}
+    assert "shipml-canary" in owners  # the promotion's write really took the fields
+    run = deploy(k8s_cluster, cwd, ns, "--image", GOOD_C)
+    assert run.code == 0, run.stderr
+    obj = live(k8s_cluster, ns)
+    assert (
+        obj["spec"]["template"]["spec"]["containers"][0]["image"] == GOOD_C and obj["spec"]["replicas"] == 3
+    )
+    canary_fields = [m for m in obj["metadata"]["managedFields"] if m["manager"] == "shipml-canary"]
+    assert "f:replicas" not in json.dumps(canary_fields) and "f:image" not in json.dumps(canary_fields)
 
 
 def test_unreachable_cluster_is_exit_3(k8s_cluster: Any, tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ object -> 2) and its rollout wait. What this module decides is *what* to write:
   pod labels and selector (so it never adopts stable's pods, and Prometheus can
   tell the tracks apart); it is created once and changed with merge patches
   under the field manager ``shipml-canary``, never server-side applied, so a
-  scale never conflicts with the fields ``shipml deploy`` owns;
+  scale never conflicts with the fields ``shipml deploy`` owns (and the next
+  deploy takes back what a promotion wrote: :func:`shipml.kube_api.apply.apply`);
 * **replica ratio** (default): both Deployments sit behind one Service that
   selects their shared labels; the canary gets ``round(replicas × weight / 100)``
   replicas (at least 1, at most ``replicas − 1`` while analysed), stable the rest,
@@ -20,8 +21,9 @@ object -> 2) and its rollout wait. What this module decides is *what* to write:
   as a whole-object replace guarded by ``resourceVersion`` (a concurrent edit is
   a 409, never silently overwritten); the CRD must be served (exit 2 naming it);
 * **rollback**: traffic to stable first (route weight 0 / canary replicas 0),
-  then stable back to full size; the canary Deployment stays at zero replicas
-  with its decision log for inspection;
+  then stable back to the replica count it had when the canary began (recorded
+  on the canary Deployment, so an ``--abort`` from another run restores it too);
+  the canary Deployment stays at zero replicas with its decision log for inspection;
 * **promotion**: stable takes the canary's image (a rolling update, waited for
   with :func:`shipml.kube_api.rollout.wait`), traffic back to 100 % stable, the
   canary Deployment deleted and its decision log kept on the stable Deployment.
@@ -36,6 +38,7 @@ from typing import Any
 from ..config.canary import CanarySection
 from ..errors import ConfigError, ExitCode, InputDataError, ShipmlError
 from ..kube_api import rollout
+from ..kube_api.apply import CANARY_FIELD_MANAGER
 from ..kube_api.client import Kube
 from ..kube_api.errors import Call
 from .controller import CanaryState
@@ -43,7 +46,10 @@ from .controller import CanaryState
 STATE_ANNOTATION = "shipml.dev/canary-state"
 LOG_ANNOTATION = "shipml.dev/canary-log"
 IMAGE_ANNOTATION = "shipml.dev/canary-image"
-FIELD_MANAGER = "shipml-canary"
+#: Stable's replica count when the canary began: what rollback and promotion give it back, since the
+#: split itself runs on ``canary.cluster.replicas``.
+STABLE_REPLICAS_ANNOTATION = "shipml.dev/stable-replicas"
+FIELD_MANAGER = CANARY_FIELD_MANAGER
 MERGE_PATCH = "application/merge-patch+json"
 MAX_LOG_RECORDS = 50  # an annotation set is limited to 256 KiB; older records stay in the result JSON
 
@@ -165,6 +171,7 @@ class Workloads:
         }
         spec["template"]["spec"]["containers"] = self._with_image(stable, image)
         labels = {**(stable["metadata"].get("labels") or {}), **track}
+        before = int(stable["spec"].get("replicas") or 1)
         body = {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
@@ -172,7 +179,7 @@ class Workloads:
                 "name": self.canary_name,
                 "namespace": self.namespace,
                 "labels": labels,
-                "annotations": {IMAGE_ANNOTATION: image},
+                "annotations": {IMAGE_ANNOTATION: image, STABLE_REPLICAS_ANNOTATION: str(before)},
             },
             "spec": spec,
         }
@@ -183,6 +190,15 @@ class Workloads:
             body=body,
             query=[("fieldManager", FIELD_MANAGER)],
         )
+
+    def stable_replicas_before(self, default: int) -> int:
+        """Stable's replica count when the canary began, as recorded on the canary Deployment."""
+        live = self.read(self.canary_name)
+        recorded = ((live or {}).get("metadata", {}).get("annotations") or {}).get(STABLE_REPLICAS_ANNOTATION)
+        try:
+            return max(1, int(recorded)) if recorded is not None else default
+        except ValueError:
+            return default
 
     def promote_stable(self, image: str, replicas: int | None) -> None:
         """Stable runs ``image`` (rolling update, waited for); fails with stable's rollout message."""
@@ -246,13 +262,14 @@ class ReplicaRatioRouter:
         return round(100 * c / (c + s)) if c + s else 0
 
     def promote(self) -> None:
-        self.w.promote_stable(self.image, self.replicas)
+        self.w.promote_stable(self.image, self.w.stable_replicas_before(self.replicas))
         self.w.finish_canary()
 
     def rollback(self) -> None:
+        before = self.w.stable_replicas_before(self.replicas)
         if self.w.read(self.w.canary_name) is not None:
             self.w.scale(self.w.canary_name, 0)  # out of the Service's endpoints at once
-        self.w.scale(self.w.stable_name, self.replicas)
+        self.w.scale(self.w.stable_name, before)
 
 
 class _RouteRouter:

@@ -173,7 +173,8 @@ class ClusterSettings(Section):
         le=1000,
         description="replica-ratio: stable + canary replicas. The canary gets round(replicas × weight / "
         "100), at least 1 and at most replicas − 1 while analysed, so the weight is a multiple of "
-        "100 / replicas (the decision log records the weight actually set).",
+        "100 / replicas (the decision log records the weight actually set). Rollback and promotion give "
+        "stable back the replica count it had when the canary began.",
     )
     route: str = Field(
         default="", description="gateway-api / istio: the HTTPRoute or VirtualService. Default: canary.app."

@@ -13,9 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from .client import Kube
-from .errors import Call
+from .errors import ApplyConflict, Call
 
 FIELD_MANAGER = "shipml"
+#: The manager of shipml's own non-apply writes (the canary's scales and its promotion of stable's
+#: image). A field it took from ``shipml`` is still shipml's: the next apply takes it back.
+CANARY_FIELD_MANAGER = "shipml-canary"
+OWN_MANAGERS = frozenset({CANARY_FIELD_MANAGER})
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 # Fields the server owns or rewrites on every write: not a change the user made.
 VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "uid", "creationTimestamp")
@@ -42,17 +46,32 @@ def get(kube: Kube, obj: dict[str, Any], namespace: str) -> dict[str, Any] | Non
 
 
 def apply(kube: Kube, obj: dict[str, Any], namespace: str, *, dry_run: bool = False) -> dict[str, Any]:
-    """Server-side apply ``obj`` (``force=false``); the object as the server stored (or would store) it."""
+    """Server-side apply ``obj``; the object as the server stored (or would store) it.
+
+    Never forced over another actor. The one exception is a conflict in which *every* field is
+    held by shipml's own canary manager (a promoted canary wrote stable's image): those fields
+    are shipml's, so the apply is repeated with ``force=true``. A field held by anyone else is
+    still the 409 (exit 1) naming it.
+    """
     api_version, kind, name = _ident(obj)
     path = kube.path(api_version, kind, namespace, name)
-    query = [("fieldManager", FIELD_MANAGER), ("force", "false")]
-    if dry_run:
-        query.append(("dryRun", "All"))
     call = Call("patch", kube.resource_name(api_version, kind), namespace, name)
-    result: dict[str, Any] = kube.rest(
-        call, "PATCH", path, body=obj, query=query, content_type=APPLY_CONTENT_TYPE
-    )
-    return result
+
+    def send(force: bool) -> dict[str, Any]:
+        query = [("fieldManager", FIELD_MANAGER), ("force", "true" if force else "false")]
+        if dry_run:
+            query.append(("dryRun", "All"))
+        result: dict[str, Any] = kube.rest(
+            call, "PATCH", path, body=obj, query=query, content_type=APPLY_CONTENT_TYPE
+        )
+        return result
+
+    try:
+        return send(force=False)
+    except ApplyConflict as exc:
+        if not exc.pairs or any(manager not in OWN_MANAGERS for _field, manager in exc.pairs):
+            raise
+        return send(force=True)
 
 
 def namespace_exists(kube: Kube, namespace: str) -> bool:

@@ -28,6 +28,11 @@ class ApplyConflict(ShipmlError):
 
     exit_code = ExitCode.POLICY_FAILED
 
+    def __init__(self, message: str, *, hint: str | None = None, pairs: list[tuple[str, str]] | None = None):
+        super().__init__(message, hint=hint)
+        #: (field, manager) of each conflict, when the server named them.
+        self.pairs = pairs or []
+
 
 class Forbidden(InfrastructureUnreachable):
     """RBAC refused a verb: the cluster is there, but unusable with these credentials."""
@@ -109,6 +114,7 @@ def translate(exc: Any, call: Call, server: str) -> ShipmlError:
                 hint="another actor changed these fields; remove them from your manifests, or have that "
                 "actor release them (kubectl apply --server-side --force-conflicts --field-manager shipml "
                 "takes them over deliberately)",
+                pairs=pairs,
             )
         return ApplyConflict(f"conflict while trying to {what} ({message})", hint="re-run the deploy")
     if status in (400, 422):
