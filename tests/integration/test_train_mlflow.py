@@ -329,3 +329,73 @@ def test_deleted_experiment_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"mlflow\.experiment: experiment 'churn-test' is deleted"):
         _train(tmp_path, None, "never")
     assert client.search_registered_models() == []
+
+
+# A training process that registers its version, then hangs where the alias would move: the
+# window in which a SIGKILL (cancelled job, OOM kill) leaves the run RUNNING and the version
+# unaliased. The real CLI otherwise, against the real server.
+HANG_BEFORE_ALIAS = r"""
+import sys, time
+import shipml.cli
+from shipml.train import mlflow_run
+
+def hang(self, *args, **kwargs):
+    print("SHIPML_TEST_REGISTERED", file=sys.stderr, flush=True)
+    time.sleep(600)
+
+mlflow_run.TrainingRun.set_alias = hang
+sys.exit(shipml.cli.main(sys.argv[1:]))
+"""
+
+
+def test_a_killed_training_is_marked_by_the_next_one(tmp_path: Path, mlflow_server: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    name = f"killed-{uuid.uuid4().hex[:6]}"
+    project = make_project(
+        tmp_path / "project",
+        config={"mlflow": {"registered_model": name, "tracking_uri": mlflow_server, "experiment": name}},
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HANG_BEFORE_ALIAS, "train", "--config", str(project)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 240
+        for line in proc.stderr:
+            if "SHIPML_TEST_REGISTERED" in line:
+                break
+            assert time.monotonic() < deadline, "the training never reached registration"
+        else:
+            raise AssertionError(f"training exited ({proc.wait()}) before registering")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    client = _client(mlflow_server, tmp_path)
+    experiment = client.get_experiment_by_name(name)
+    assert experiment is not None
+    (killed,) = client.search_runs([experiment.experiment_id])
+    assert killed.info.status == "RUNNING"  # what SIGKILL leaves behind
+    assert [v.version for v in client.search_model_versions(f"name = '{name}'")] == ["1"]
+
+    run = run_shipml("train", "--config", str(project), "--result-file", str(tmp_path / "train.json"))
+    assert run.code == 0, run.output
+    assert f"MLflow run {killed.info.run_id} was left RUNNING" in run.output
+    assert "is gone" in run.output and f"{name} v1" in run.output
+    marked = client.get_run(killed.info.run_id)
+    assert marked.info.status == "KILLED" and "is gone" in marked.data.tags["shipml.abandoned"]
+    assert "shipml.abandoned" in client.get_model_version(name, "1").tags
+    assert "shipml.abandoned" not in client.get_model_version(name, "2").tags
+    assert str(client.get_model_version_by_alias(name, "challenger").version) == "2"
+    result = json.loads((tmp_path / "train.json").read_text())
+    assert result["details"]["abandoned_runs"] == [killed.info.run_id]
+    # the new run records its own process, and a third training leaves the finished one alone
+    assert "shipml.process" in client.get_run(result["details"]["run_id"]).data.tags
+    again = run_shipml("train", "--config", str(project))
+    assert again.code == 0 and "left RUNNING" not in again.output

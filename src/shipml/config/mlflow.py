@@ -33,6 +33,13 @@ class MlflowSection(Section):
     ui_url: str | None = Field(
         default=None, description="Base URL of the MLflow UI, used for links in reports."
     )
+    abandoned_after_hours: float = Field(
+        default=24,
+        gt=0,
+        description="A training run RUNNING longer than this, from a process on another machine, was "
+        "killed: the next `shipml train` marks it KILLED (and its unaliased versions `shipml.abandoned`). "
+        "Runs from this machine are marked as soon as their process is gone.",
+    )
 
     @field_validator("champion_alias", "challenger_alias", "previous_alias")
     @classmethod

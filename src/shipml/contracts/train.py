@@ -50,6 +50,10 @@ class TrainDetails(Contract):
     rows: dict[str, int] = Field(default_factory=dict, description="Rows per split.")
     evaluation_artifact: str = EVALUATION_ARTIFACT
     git_sha: str | None = None
+    abandoned_runs: list[str] = Field(
+        default_factory=list,
+        description="Runs a killed training left RUNNING, marked KILLED when this training started.",
+    )
     tracking_uri: str | None = Field(
         default=None,
         description="Where the run lives, described without the server's address (it may be a secret), "

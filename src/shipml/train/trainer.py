@@ -19,8 +19,8 @@ from ..errors import require
 from ..mlflow_api import store
 from ..mlflow_api.client import connect
 from ..progress import stage
+from . import abandoned, inputs, lineage, metrics, mlflow_run, pipeline, split
 from . import estimator as estimators
-from . import inputs, lineage, metrics, mlflow_run, pipeline, split
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,6 +84,7 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
     uri = store.tracking_uri(cfg)
     origin = lineage.collect(cfg.root, tables.files)
     experiment_id = mlflow_run.ensure_experiment(client, cfg, uri)
+    swept = abandoned.sweep(client, experiment_id, cfg.mlflow.abandoned_after_hours)
     rows = {"train": len(splits.train), "test": len(splits.test)}
     if splits.val is not None:
         rows["val"] = len(splits.val)
@@ -93,7 +94,10 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         run_name = f"pr{origin.pr_number}-{run_name}"
     name, alias = cfg.mlflow.registered_model, cfg.mlflow.challenger_alias
 
-    with mlflow_run.TrainingRun(client, experiment_id, run_name, {**origin.tags(), **contract}) as run:
+    process = {abandoned.PROCESS_TAG: abandoned.this_process().tag()}
+    with mlflow_run.TrainingRun(
+        client, experiment_id, run_name, {**origin.tags(), **contract, **process}
+    ) as run:
         params = _run_params(cfg, spec, rows)
         run.log_params(params)
         X_train, y_train = splits.train[features], splits.train[target]
@@ -146,6 +150,7 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         rows=rows,
         git_sha=origin.git_sha,
         tracking_uri=store.describe(uri),
+        abandoned_runs=[item.run_id for item in swept],
     )
     return TrainOutcome(details=details, model=model, evaluation=evaluation)
 
