@@ -5,7 +5,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/dev-env.sh
 
 actions=(action.yml actions/*/action.yml)
-workflows=(workflows-templates/*.yml)
+workflows=(workflows-templates/*.yml .github/workflows/*.yml)
 
 echo "lint: ruff" >&2
 ruff check src tests scripts benchmarks examples

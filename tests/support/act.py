@@ -161,6 +161,7 @@ class UserRepo:
         env: dict[str, str] | None = None,
         secrets: dict[str, str] | None = None,
         timeout: float = 900,
+        local_repositories: dict[str, Path] | None = None,
     ) -> ActRun:
         self.commit()
         out_dir = self.root.parent / "act-out"
@@ -180,6 +181,8 @@ class UserRepo:
             "--env",
             f"SHIPML_VENV_ROOT={VENV_ROOT}",
         ]
+        for ref, path in (local_repositories or {}).items():  # e.g. stand-ins for third-party actions
+            cmd += ["--local-repository", f"{ref}={path}"]
         for key, value in (env or {}).items():
             cmd += ["--env", f"{key}={value}"]
         for key, value in (secrets or {}).items():

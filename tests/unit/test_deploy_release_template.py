@@ -1,5 +1,6 @@
-"""The release template's promises: order, approvals, one deploy per environment at a time,
-least privilege per job, and a rollback of cluster and alias when a deploy fails."""
+"""The release pipeline's promises: order, approvals, one deploy per environment at a time,
+least privilege per job, only a scanned digest deployed, and a rollback of cluster and alias
+when a deploy fails. The jobs live in the reusable workflow the starter template calls."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ import yaml
 
 from tests.conftest import REPO
 
-TEMPLATE = REPO / "workflows-templates" / "shipml-release.yml"
+STARTER = REPO / "workflows-templates" / "shipml-release.yml"
+TEMPLATE = REPO / ".github" / "workflows" / "shipml-release-reusable.yml"
 
 
 def _workflow() -> dict[str, Any]:
     doc: dict[str, Any] = yaml.safe_load(TEMPLATE.read_text())
+    return doc
+
+
+def _starter() -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load(STARTER.read_text())
     return doc
 
 
@@ -22,12 +29,16 @@ def _uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
 
 
 def test_runs_on_push_to_main_and_chains_model_staging_production() -> None:
-    wf = _workflow()
-    triggers = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as true
+    starter = _starter()
+    triggers = starter.get("on", starter.get(True))  # YAML 1.1 reads a bare `on` as true
     assert triggers["push"] == {"branches": ["main"]}
-    jobs = wf["jobs"]
+    assert "workflow_dispatch" in triggers  # the drift check's retraining dispatch lands here
+    (call,) = starter["jobs"].values()
+    assert call["uses"] == "shipml/shipml/.github/workflows/shipml-release-reusable.yml@v1"
+    jobs = _workflow()["jobs"]
     model = [str(s.get("uses", "")).split("@")[0].rsplit("/", 1)[-1] for s in jobs["model"]["steps"]]
-    assert [a for a in model if a in ("train", "gate", "promote")] == ["train", "gate", "promote"]
+    order = ["train", "gate", "build-image", "scan-image", "promote"]
+    assert [a for a in model if a in order] == order  # the alias moves only after the scan passed
     assert jobs["staging"]["needs"] == "model"
     assert jobs["production"]["needs"] == ["model", "staging"]
 
@@ -45,13 +56,15 @@ def test_each_deploy_job_has_its_environment_url_concurrency_and_timeout() -> No
         assert deploy["with"]["kubeconfig"] == "${{ secrets.KUBECONFIG }}"  # the environment's secret
 
 
-def test_only_deploy_jobs_may_write_deployments() -> None:
+def test_only_deploy_jobs_may_write_deployments_and_only_the_build_packages() -> None:
     wf = _workflow()
     assert wf["permissions"] == {"contents": "read"}
     for name, job in wf["jobs"].items():
         writes = {k for k, v in job["permissions"].items() if v == "write"}
         deploys = any(s.get("with", {}).get("kubeconfig") for s in _uses(job, "deploy"))
-        assert writes == ({"deployments"} if deploys else set()), name
+        builds = bool(_uses(job, "build-image"))
+        expected = ({"deployments"} if deploys else set()) | ({"packages"} if builds else set())
+        assert writes == expected, name
 
 
 def test_a_failed_deploy_rolls_back_the_alias_and_staging() -> None:
@@ -68,8 +81,14 @@ def test_a_failed_deploy_rolls_back_the_alias_and_staging() -> None:
     assert rollback["with"]["rollback"] == "true" and "image" not in rollback["with"]
 
 
-def test_the_temporary_image_source_is_marked_for_build_image() -> None:
-    text = TEMPLATE.read_text()
-    assert ">>> IMAGE:" in text and "build-image" in text and "scan-image" in text
+def test_only_the_scanned_digest_is_deployed() -> None:
+    text = TEMPLATE.read_text() + STARTER.read_text()
+    assert "SHIPML_IMAGE" not in text and "inputs.image" not in text  # the temporary source is gone
     model = _workflow()["jobs"]["model"]
-    assert model["outputs"]["image"] == "${{ steps.image.outputs.digest }}"
+    assert model["outputs"]["image"] == "${{ steps.build.outputs.digest }}"
+    (build,) = _uses(model, "build-image")
+    (scan,) = _uses(model, "scan-image")
+    assert build["id"] == "build" and build["with"]["model"] == "${{ steps.train.outputs.model-uri }}"
+    assert scan["with"]["image"] == "${{ steps.build.outputs.digest }}"
+    assert scan["with"]["require-digest"] == "true"
+    assert "if" not in scan and "continue-on-error" not in scan  # a policy failure stops the release

@@ -50,10 +50,23 @@ Pull requests from forks (the fork-safe two-workflow pattern):
      It never checks out or runs the PR's code. The PR number from the artifact is
      checked against the triggering run's head commit before anything is posted.
 
+Scheduled checks (an issue instead of a PR comment):
+  --issue TITLE files the report as ONE issue, found again by a hidden marker (--marker,
+  else derived from the title) among the open issues opened by --issue-author (default
+  github-actions[bot], what GITHUB_TOKEN acts as; an issue a person opened with the
+  marker is never touched). When the verdict is not "ship" (drift or failed
+  expectations), the issue is opened, or its body replaced with the new report; when it
+  is "ship" again, the open issue is updated to say so and closed, and without one
+  nothing happens. A later problem opens a new issue. --dispatch WORKFLOW (e.g.
+  retrain.yml, at --dispatch-ref, default the run's branch) starts that workflow once
+  per episode: when the issue is opened, not on every run while the problem lasts.
+  Needs `permissions: issues: write` (and `actions: write` for --dispatch).
+
 Exit codes: 0 posted/written, 2 bad input (no results, malformed file, no token,
 unknown PR number), 3 GitHub unreachable after retries or refused (403).
 """
 
+DEFAULT_ISSUE_AUTHOR = "github-actions[bot]"  # = github_api.issue.DEFAULT_AUTHOR, kept import-free
 VERDICT_TEXT = {"ship": "ship", "dont-ship": "don't ship", "needs-a-look": "needs a look"}
 
 
@@ -85,6 +98,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status-context", default="", help="Also set a commit status with this context.")
     parser.add_argument(
         "--api-url", default="", help="GitHub API URL (comment.api_url, default $GITHUB_API_URL)."
+    )
+    parser.add_argument(
+        "--issue",
+        default="",
+        metavar="TITLE",
+        help="File the report as one issue with this title instead of a PR comment (see above).",
+    )
+    parser.add_argument(
+        "--issue-label",
+        default="",
+        metavar="LABELS",
+        help="Labels for the issue (comma separated), e.g. data-drift.",
+    )
+    parser.add_argument(
+        "--issue-author",
+        default="",
+        metavar="LOGIN",
+        help=f"Who opens the issue: only its issues are updated (default {DEFAULT_ISSUE_AUTHOR}).",
+    )
+    parser.add_argument(
+        "--dispatch",
+        default="",
+        metavar="WORKFLOW",
+        help="With --issue: start this workflow (file name, e.g. retrain.yml) when the issue is opened.",
+    )
+    parser.add_argument(
+        "--dispatch-ref",
+        default="",
+        metavar="REF",
+        help="Branch or tag to run --dispatch on (default: the run's branch, else the default branch).",
     )
     parser.add_argument(
         "--post",
@@ -151,7 +194,29 @@ def run(args: argparse.Namespace) -> Outcome:
     summary = f"{VERDICT_TEXT[verdict.key]} ({len(found.results)} result files)"
     if output_path:
         summary += f"; report written to {output_path}"
-    if post:
+    if args.dispatch and not args.issue:
+        raise UsageError(
+            "--dispatch needs --issue: a workflow is started when a scheduled check opens its issue",
+            hint="add --issue TITLE (the action's issue input), or drop --dispatch",
+        )
+    outputs.update({"issue-url": "", "issue-number": "", "dispatched": ""})
+    if post and args.issue:
+        try:
+            filed = _file_issue(args, cfg, report, ctx)
+        except Exception:
+            runner.append_summary(full)
+            raise
+        details.update(filed)
+        if filed.get("issue_number"):
+            outputs["issue-url"] = filed["issue_url"]
+            outputs["issue-number"] = str(filed["issue_number"])
+            summary += f"; issue {filed['issue_action']}: {filed['issue_url']}"
+        else:
+            summary += "; no open issue to resolve"
+        if filed.get("dispatched"):
+            outputs["dispatched"] = filed["dispatched"]
+            summary += f"; started {filed['dispatched']}"
+    elif post:
         try:
             posted = _post(args, cfg, report, found, ctx, workflow_run, commit)
         except Exception:
@@ -319,3 +384,82 @@ def _post(
         )
         outcome["status"] = {"context": c.status_context, "state": state, "sha": commit}
     return outcome
+
+
+def _issue_key(args: argparse.Namespace) -> str:
+    """--marker, else one derived from the title, so two checks (two models) keep two issues."""
+    if args.marker:
+        return str(args.marker)
+    slug = "".join(ch if ch.isalnum() else "-" for ch in str(args.issue).lower())
+    return "issue:" + "-".join(filter(None, slug.split("-")))[:80]
+
+
+def _file_issue(
+    args: argparse.Namespace, cfg: ShipmlConfig, report: Report, ctx: runner.RunContext
+) -> dict[str, Any]:
+    """Open, update or resolve the one issue of a scheduled check; start --dispatch when it opens."""
+    from ..github_api import client, dispatch, issue, sticky
+    from ..report import limits
+
+    title = " ".join(str(args.issue).split())
+    if not title:
+        raise UsageError("--issue is empty", hint="pass the issue's title, e.g. --issue 'Data drift: churn'")
+    if args.dispatch:
+        dispatch.workflow_name(args.dispatch)  # a typo fails before anything is posted
+    repo_name = args.repo or ctx.repository
+    if not repo_name or "/" not in repo_name:
+        raise UsageError(
+            "no repository to open the issue in",
+            hint="run inside GitHub Actions (GITHUB_REPOSITORY) or pass --repo OWNER/NAME",
+        )
+    token = client.token_from_env()
+    if not token:
+        raise UsageError(
+            "no GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set",
+            hint="pass the action's `token` input (default github.token) or export GITHUB_TOKEN; "
+            "--no-post skips posting",
+        )
+    c = cfg.comment
+    settings = client.Settings(client.api_url(c.api_url), c.retries, c.backoff, c.timeout, c.write_interval)
+    gh = client.connect(token, settings, debug=bool(args.debug))
+    repo = gh.get_repo(repo_name)
+    key = _issue_key(args)
+    author = args.issue_author or DEFAULT_ISSUE_AUTHOR
+    run_url = ctx.run_url
+    run_link = f"[this run]({run_url})" if run_url else "the latest run"
+    note = (
+        "Details were cut to fit GitHub's 65,536-character issue limit; the full report is in the job "
+        f"summary of {run_link}."
+    )
+    outcome: dict[str, Any] = {"marker": key, "issue_title": title}
+    if report.verdict.key == "ship":
+        head = (
+            f"> ✅ **Back within policy** as of {run_link}: shipml closed this issue. "
+            "A new issue opens if the problem returns.\n\n"
+        )
+        budget = limits.GITHUB_BODY_LIMIT - limits.size(sticky.marker(key)) - limits.size(head) - 1
+        body, truncated = report.fitted(budget, note)
+        filed = issue.resolve(repo, key, head + body, settings, author=author, where=repo_name)
+    else:
+        budget = limits.GITHUB_BODY_LIMIT - limits.size(sticky.marker(key)) - 1
+        body, truncated = report.fitted(budget, note)
+        labels = [name.strip() for name in str(args.issue_label).split(",") if name.strip()]
+        filed = issue.upsert(repo, key, title, body, settings, labels=labels, author=author, where=repo_name)
+    outcome.update(
+        issue_number=filed.number,
+        issue_url=filed.url or None,
+        issue_action=filed.action,
+        closed_duplicates=filed.closed_duplicates,
+        truncated=truncated,
+    )
+    if args.dispatch and filed.action == "created":
+        ref = args.dispatch_ref or _branch(ctx.ref) or repo.default_branch
+        dispatch.dispatch(repo, args.dispatch, ref, {}, settings, where=repo_name)
+        outcome["dispatched"] = f"{dispatch.workflow_name(args.dispatch)}@{ref}"
+    return outcome
+
+
+def _branch(ref: str | None) -> str | None:
+    """``refs/heads/main`` -> ``main``; a tag or PR ref is no place to start a retraining run."""
+    prefix = "refs/heads/"
+    return ref[len(prefix) :] if ref and ref.startswith(prefix) else None

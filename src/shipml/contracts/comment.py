@@ -25,3 +25,10 @@ class CommentDetails(Contract):
     truncated: bool = False
     marker: str | None = None
     status: dict[str, Any] | None = None
+    # --issue (a scheduled check's one issue) and --dispatch
+    issue_title: str | None = None
+    issue_number: int | None = None
+    issue_url: str | None = None
+    issue_action: str | None = None
+    closed_duplicates: int = 0
+    dispatched: str | None = None

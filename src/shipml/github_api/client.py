@@ -105,8 +105,11 @@ def _message(exc: Any) -> str:
 
 
 @contextmanager
-def calling(what: str, settings: Settings) -> Iterator[None]:
-    """Translate what PyGithub and requests raise while doing ``what`` into shipml errors."""
+def calling(what: str, settings: Settings, *, forbidden_hint: str = FORK_HINT) -> Iterator[None]:
+    """Translate what PyGithub and requests raise while doing ``what`` into shipml errors.
+
+    ``forbidden_hint`` is the fix for a 403: which permission the job lacks for this call.
+    """
     import requests
     from github import GithubException
     from github.GithubException import BadCredentialsException, RateLimitExceededException
@@ -131,7 +134,8 @@ def calling(what: str, settings: Settings) -> Iterator[None]:
         status = exc.status
         if status == 403:
             raise InfrastructureUnreachable(
-                f"GitHub refused {what} (403: {_message(exc)}): the token cannot write here", hint=FORK_HINT
+                f"GitHub refused {what} (403: {_message(exc)}): the token cannot write here",
+                hint=forbidden_hint,
             ) from None
         if status >= 500:
             raise InfrastructureUnreachable(
