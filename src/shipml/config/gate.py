@@ -123,7 +123,20 @@ class BudgetSection(Section):
     )
     batch_size: int = Field(default=256, ge=1, description="Rows per batch for the per-batch latency.")
     latency_rows: int = Field(default=200, ge=10, description="Rows timed one at a time for per-row latency.")
-    repeats: int = Field(default=3, ge=1, description="Timing repetitions (models interleaved) per measure.")
+    repeats: int = Field(
+        default=3,
+        ge=1,
+        description="Most timing repetitions (models interleaved) per measure: single rows stop earlier "
+        "once `latency_precision` is reached.",
+    )
+    latency_precision: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        description="Single-row timing stops once, for every model, the 95% distribution-free CI of its "
+        "p50 and p95 is within ± this share of the value (checked every 50 calls, from 100 on); 0.05 "
+        "= ±5%. Capped by latency_rows × repeats calls and 20 s.",
+    )
 
 
 class GateSection(Section):

@@ -3,7 +3,10 @@
 Latency only means something relative to the same machine and the same moment,
 so both models are timed in one run, call by call interleaved (A, B, then B,
 A, ...) on the same rows, single rows and batches alike, within a wall-clock
-cap; the report gives the ratio. Each latency quantile row gets its own
+cap; the report gives the ratio. Single rows are timed only as long as the
+precision asks: every 50 calls the p50 and p95 of each model get a
+distribution-free CI, and timing stops once each is within
+``budgets.latency_precision`` of its value (the cap still applies). Each latency quantile row gets its own
 comparison: a paired bootstrap of the call indices (the two models' timings of
 the same input are a pair) gives a percentile CI of that quantile's difference (ms) and
 the p-value that inverts it, so a difference inside timer noise is not painted
@@ -80,6 +83,54 @@ def _interleaved(
     return times
 
 
+PRECISION_EVERY = 50  # single-row calls per model between precision checks
+PRECISION_MIN_CALLS = 100  # never stop before: a p95 from fewer calls rests on a handful of values
+_Z95 = 1.959963984540054
+
+
+def quantile_ci(times: np.ndarray[Any, np.dtype[np.float64]], q: float) -> tuple[float, float, float]:
+    """(low, value, high): the sample quantile and its 95% distribution-free CI (order statistics).
+
+    The ranks come from the normal approximation to the binomial count of calls below the true
+    quantile, so the interval needs no assumption about the shape of the latency distribution.
+    """
+    x = np.sort(times)
+    n = len(x)
+    spread = _Z95 * np.sqrt(n * q * (1 - q))
+    lo = int(max(0, np.floor(n * q - spread)))
+    hi = int(min(n - 1, np.ceil(n * q + spread)))
+    return float(x[lo]), float(np.quantile(x, q)), float(x[hi])
+
+
+def precise_enough(times: list[float], precision: float) -> bool:
+    """Whether the p50 and p95 of ``times`` are each known within ± ``precision`` of their value."""
+    arr = np.asarray(times, dtype=np.float64)
+    for q in (0.5, 0.95):
+        lo, value, hi = quantile_ci(arr, q)
+        if value <= 0 or (hi - lo) / 2 > precision * value:
+            return False
+    return True
+
+
+def _rows_until_precise(
+    calls: list[Any], inputs: list[list[pd.DataFrame]], rounds: int, deadline: float, precision: float
+) -> list[list[float]]:
+    """Single rows, interleaved, in blocks; stop once every model's quantiles are precise enough."""
+    per_round = len(inputs[0])
+    plan = [i for _ in range(rounds) for i in range(per_round)]
+    times: list[list[float]] = [[] for _ in calls]
+    for start in range(0, len(plan), PRECISION_EVERY):
+        block = plan[start : start + PRECISION_EVERY]
+        got = _interleaved(calls, [[frames[i] for i in block] for frames in inputs], 1, deadline)
+        for mine, new in zip(times, got, strict=True):
+            mine.extend(new)
+        if time.monotonic() > deadline or len(got[0]) < len(block):
+            break
+        if len(times[0]) >= PRECISION_MIN_CALLS and all(precise_enough(t, precision) for t in times):
+            break
+    return times
+
+
 def measure_latency(
     models: list[LoadedModel], frames: list[pd.DataFrame], task: Task, cfg: BudgetSection
 ) -> list[Timings]:
@@ -97,15 +148,21 @@ def measure_latency(
     gc.disable()  # a collection landing in one model's call would be charged to that model
     try:
         batch_times = _interleaved(calls, batches, cfg.repeats, start + TIME_CAP_S * BATCH_SHARE)
-        row_times = _interleaved(calls, rows, cfg.repeats, start + TIME_CAP_S)
+        row_times = _rows_until_precise(calls, rows, cfg.repeats, start + TIME_CAP_S, cfg.latency_precision)
     finally:
         if enabled:
             gc.enable()
     wanted_rows, wanted_batches = len(rows[0]) * cfg.repeats, BATCH_CALLS * cfg.repeats
-    if len(row_times[0]) < wanted_rows or len(batch_times[0]) < wanted_batches:
+    precise = all(precise_enough(t, cfg.latency_precision) for t in row_times if len(t))
+    if (len(row_times[0]) < wanted_rows and not precise) or len(batch_times[0]) < wanted_batches:
         runner.notice(
             f"latency: {len(row_times[0])} of {wanted_rows} single-row and {len(batch_times[0])} of "
             f"{wanted_batches} batch calls timed per model ({TIME_CAP_S:.0f}s cap)"
+        )
+    elif not precise:
+        runner.notice(
+            f"latency: p50/p95 not within ±{cfg.latency_precision:.0%} after all {wanted_rows} single-row "
+            "calls per model (noisy machine): the CI columns show how far to trust them"
         )
     return [Timings(np.asarray(r), np.asarray(b)) for r, b in zip(row_times, batch_times, strict=True)]
 
