@@ -234,3 +234,17 @@ def test_promote_bad_inputs(project: Project, tmp_path: Path) -> None:
         2,
         "has no 'previous-champion' alias: nothing to roll back to",
     )
+
+
+@pytest.mark.parametrize("command", [["gate"], ["promote", "--version", "1"]])
+def test_a_reader_never_creates_an_empty_local_store(tmp_path: Path, command: list[str]) -> None:
+    """gate/promote on a machine where nothing was trained: exit 2 naming the store, and no ~1 MB
+    empty registry left behind (it used to be created, then searched, then reported as 'not found')."""
+    (tmp_path / "shipml.yaml").write_text("data:\n  target: churned\n")
+    env = {"MLFLOW_TRACKING_URI": "", "GITHUB_ACTIONS": "", "SHIPML_HOME": str(tmp_path / ".shipml")}
+    run = run_shipml(*command, "--config", str(tmp_path / "shipml.yaml"), cwd=tmp_path, env=env)
+    assert run.code == 2, run.output
+    errors = [line for line in run.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "no MLflow store at" in errors[0] and "shipml train" in errors[0], run.stderr
+    assert "Traceback" not in run.output
+    assert not (tmp_path / ".shipml" / "mlflow.db").exists()

@@ -184,11 +184,25 @@ def quiet_mlflow() -> None:
         os.environ.setdefault(key, value)
 
 
-def check_reachable(uri: str, *, attempts: int = 4, first_delay: float = 0.5, timeout: float = 5.0) -> None:
-    """Probe ``/health`` of a tracking server, retrying with exponential backoff."""
+def check_reachable(
+    uri: str, *, attempts: int = 4, first_delay: float = 0.5, timeout: float = 5.0, creates: bool = True
+) -> None:
+    """Probe ``/health`` of a tracking server, retrying with exponential backoff.
+
+    A local sqlite store is only created by a command that writes (``creates``): a reader
+    (gate, promote, build) on a missing file would otherwise create an empty registry and then
+    report "model not found" against it, leaving a ~1 MB database behind.
+    """
     if not store.is_remote(uri):
         if uri.startswith("sqlite:///"):
-            Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(uri[len("sqlite:///") :])
+            if not creates and not path.is_file():
+                raise InputDataError(
+                    f"no MLflow store at {runner.display_path(path)}: nothing was trained or registered there",
+                    hint="run `shipml train` first, or point mlflow.tracking_uri / MLFLOW_TRACKING_URI "
+                    "at the store that holds the models",
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
         return
     url = uri.rstrip("/") + "/health"
     delay = first_delay
@@ -214,7 +228,7 @@ def check_reachable(uri: str, *, attempts: int = 4, first_delay: float = 0.5, ti
     )
 
 
-def connect(cfg: ShipmlConfig, *, extra: str = "train") -> MlflowClient:
+def connect(cfg: ShipmlConfig, *, extra: str = "train", creates: bool = False) -> MlflowClient:
     """Point MLflow at the configured store after proving it answers; return a retrying client.
 
     Every MLflow-using command goes through here so the reachability check, the
@@ -230,7 +244,7 @@ def connect(cfg: ShipmlConfig, *, extra: str = "train") -> MlflowClient:
             "is gone when the job ends (set tracking-uri to a tracking server to keep it)",
             title="shipml: job-local MLflow store",
         )
-    check_reachable(uri)
+    check_reachable(uri, creates=creates)
     import mlflow
     from mlflow import MlflowClient
 

@@ -80,7 +80,7 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         return pipeline.fit(spec, prep, tables.numeric, tables.categorical, X, y)
 
     mlflow_run.quiet_loggers()
-    client = connect(cfg)
+    client = connect(cfg, creates=True)
     uri = store.tracking_uri(cfg)
     origin = lineage.collect(cfg.root, tables.files)
     experiment_id = mlflow_run.ensure_experiment(client, cfg, uri)
