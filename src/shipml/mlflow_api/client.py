@@ -197,8 +197,9 @@ def check_reachable(
         if uri.startswith("sqlite:///"):
             path = Path(uri[len("sqlite:///") :])
             if not creates and not path.is_file():
+                shown = runner.display_path(path)
                 raise InputDataError(
-                    f"no MLflow store at {runner.display_path(path)}: nothing was trained or registered there",
+                    f"no MLflow store at {shown}: nothing was trained or registered there",
                     hint="run `shipml train` first, or point mlflow.tracking_uri / MLFLOW_TRACKING_URI "
                     "at the store that holds the models",
                 )
