@@ -14,6 +14,11 @@ HTTPRoute's backend weight (gateway-api) — read from the API server with the
 cluster's own admin client, not through shipml's code. That is what a Service
 or a mesh would do with those objects.
 
+Cases (issue 15): healthy promoted; injected errors rolled back; a different model, healthy as a
+service, caught by the score distribution; too little traffic held then failed, never promoted;
+a killed run resumed and a second canary refused; Prometheus stopped is exit 3 with traffic back
+on stable; Gateway API weights and a missing CRD; bad steps.
+
 The CRDs installed here (``tests/support/k8s/crds/``) are minimal: the real
 group/version/kind with an open schema, not the projects' validation.
 """
@@ -264,6 +269,74 @@ def test_canary_with_errors_is_rolled_back_with_the_numbers_in_annotations(
     failing = {c["name"]: c for c in log[-1]["checks"]}["error-rate"]
     assert failing["outcome"] == "fail" and 0.1 < failing["canary"] < 0.5 and failing["stable"] == 0
     print(f"canary CLI to rollback exit: {took:.2f}s (interval 5 s, one step)")
+
+
+def test_different_model_healthy_as_a_service_is_caught_by_the_score_distribution(
+    k8s_cluster: Cluster,
+    prometheus_server: prometheus.Prometheus,
+    stable: Server,  # noqa: F811
+    models: dict[str, Path],  # noqa: F811
+    rows: list[dict[str, Any]],  # noqa: F811
+    app_ns: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    ns, app = app_ns
+    canary = start(models["other"], tmp_path)  # another model of the task: no errors, fast, different
+    weight = ClusterWeight(replica_weight(k8s_cluster, ns, app))
+    label = f"model-{ns}"
+    try:
+        scrape(prometheus_server, label, stable, canary)
+        config = write_config(tmp_path, ns, label, prometheus_server.url, cluster={"deployment": app})
+        with LoadGenerator(stable.url, canary.url, weight, rows, max_seconds=60) as load:
+            code, output, result = canary_cli(k8s_cluster, config, "--image", CANARY_IMAGE)
+    finally:
+        canary.stop()
+    assert code == 1, output
+    details = result["details"]
+    assert details["outcome"] == "rolled-back" and details["failed_check"] == "score-psi"
+    assert [r["weight"] for r in details["log"]] == [20]
+    checks = {c["name"]: c for c in details["log"][0]["checks"]}
+    # the service signals pass: only the model signal could have caught it
+    assert {checks[n]["outcome"] for n in ("success-rate", "error-rate")} == {"pass"}
+    assert checks["score-psi"]["outcome"] == "fail" and checks["score-psi"]["canary"] > 0.2
+    assert load.counts.errors == {"stable": 0, "canary": 0}
+    assert 20 in weight.seen and replica_weight(k8s_cluster, ns, app)() == 0
+    stable_live = get(k8s_cluster, deploy_path(ns, app)) or {}
+    assert stable_live["spec"]["template"]["spec"]["containers"][0]["image"] == STABLE_IMAGE
+
+
+def test_too_little_traffic_holds_then_fails_and_never_promotes(
+    k8s_cluster: Cluster,
+    prometheus_server: prometheus.Prometheus,
+    stable: Server,  # noqa: F811
+    models: dict[str, Path],  # noqa: F811
+    rows: list[dict[str, Any]],  # noqa: F811
+    app_ns: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    ns, app = app_ns
+    canary = start(models["stable"], tmp_path)
+    weight = ClusterWeight(replica_weight(k8s_cluster, ns, app))
+    label = f"quiet-{ns}"
+    try:
+        scrape(prometheus_server, label, stable, canary)
+        # 10 requests/s at 20 %: ~10 canary requests per 5 s window, far below 200
+        config = write_config(
+            tmp_path, ns, label, prometheus_server.url, min_requests=200, cluster={"deployment": app}
+        )
+        with LoadGenerator(stable.url, canary.url, weight, rows, rate=10, max_seconds=60):
+            code, output, result = canary_cli(k8s_cluster, config, "--image", CANARY_IMAGE)
+    finally:
+        canary.stop()
+    assert code == 1, output
+    details = result["details"]
+    assert [r["action"] for r in details["log"]] == ["hold", "rollback"]
+    assert [r["weight"] for r in details["log"]] == [20, 20]  # held at its weight, never advanced
+    assert all(r["outcome"] == "inconclusive" for r in details["log"])
+    assert details["outcome"] == "rolled-back" and details["failed_check"] == "requests"
+    assert 50 not in weight.seen and replica_weight(k8s_cluster, ns, app)() == 0
+    live = get(k8s_cluster, deploy_path(ns, f"{app}-canary")) or {}
+    assert STATE not in (live.get("metadata", {}).get("annotations") or {})
 
 
 def test_killed_canary_resumes_at_the_recorded_step_and_a_second_one_is_refused(
