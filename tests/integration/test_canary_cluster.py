@@ -527,3 +527,76 @@ def test_bad_steps_are_exit_2_before_the_cluster_is_touched(
     assert code == 2 and message in output, output
     assert "Traceback" not in output
     assert get(k8s_cluster, deploy_path(ns, f"{app}-canary")) is None
+
+
+def test_istio_weights_on_the_virtualservice_promote_a_healthy_canary(
+    k8s_cluster: Cluster,
+    prometheus_server: prometheus.Prometheus,
+    stable: Server,  # noqa: F811
+    models: dict[str, Path],  # noqa: F811
+    rows: list[dict[str, Any]],  # noqa: F811
+    app_ns: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    """Istio mode's success path: every step written as VirtualService route weights (by
+    ``destination.host``, FQDN accepted), then all traffic back on stable, which runs the new image.
+    Kept last in this file: installing the CRD ends the 'Istio is not served' case above."""
+    ns, app = app_ns
+    label = f"istio-{ns}"
+    install_crd(k8s_cluster, "virtualservices.networking.istio.io.yaml")
+    vs_path = f"/apis/networking.istio.io/v1/namespaces/{ns}/virtualservices/{app}"
+    create(
+        k8s_cluster,
+        f"/apis/networking.istio.io/v1/namespaces/{ns}/virtualservices",
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": app, "namespace": ns},
+            "spec": {
+                "hosts": [app],
+                "http": [
+                    {
+                        "route": [
+                            {"destination": {"host": f"{app}-stable.{ns}.svc.cluster.local"}, "weight": 100},
+                            {"destination": {"host": f"{app}-canary"}, "weight": 0},
+                        ]
+                    }
+                ],
+            },
+        },
+    )
+
+    def vs_weights() -> dict[str, int]:
+        vs = get(k8s_cluster, vs_path) or {}
+        route = vs["spec"]["http"][0]["route"]
+        return {r["destination"]["host"].split(".")[0]: int(r["weight"]) for r in route}
+
+    canary = start(models["stable"], tmp_path)
+    weight = ClusterWeight(lambda: vs_weights()[f"{app}-canary"])
+    try:
+        scrape(prometheus_server, label, stable, canary)
+        config = write_config(
+            tmp_path,
+            ns,
+            label,
+            prometheus_server.url,
+            steps=[20, 100],
+            cluster={
+                "deployment": app,
+                "mode": "istio",
+                "route": app,
+                "stable_service": f"{app}-stable",
+                "canary_service": f"{app}-canary",
+            },
+        )
+        with LoadGenerator(stable.url, canary.url, weight, rows, max_seconds=60):
+            code, output, result = canary_cli(k8s_cluster, config, "--image", CANARY_IMAGE)
+    finally:
+        canary.stop()
+    assert code == 0, output
+    assert result["details"]["mode"] == "istio" and result["details"]["outcome"] == "promoted"
+    assert 20 in weight.seen  # the VirtualService carried the 20 % step
+    assert vs_weights() == {f"{app}-stable": 100, f"{app}-canary": 0}
+    live = get(k8s_cluster, deploy_path(ns, app)) or {}
+    assert live["spec"]["template"]["spec"]["containers"][0]["image"] == CANARY_IMAGE
+    assert get(k8s_cluster, deploy_path(ns, f"{app}-canary")) is None
