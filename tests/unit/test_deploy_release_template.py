@@ -92,3 +92,28 @@ def test_only_the_scanned_digest_is_deployed() -> None:
     assert scan["with"]["image"] == "${{ steps.build.outputs.digest }}"
     assert scan["with"]["require-digest"] == "true"
     assert "if" not in scan and "continue-on-error" not in scan  # a policy failure stops the release
+
+
+def test_production_by_canary_is_one_input_and_its_pause_is_an_environment_approval() -> None:
+    doc = _workflow()
+    inputs = doc.get("on", doc.get(True))["workflow_call"]["inputs"]
+    assert inputs["production-strategy"]["default"] == "deploy"
+    jobs = doc["jobs"]
+    (deploy,) = _uses(jobs["production"], "deploy")
+    (canary,) = _uses(jobs["production"], "canary")
+    assert deploy["if"] == "inputs.production-strategy != 'canary'"  # exactly one of them runs
+    assert canary["if"] == "inputs.production-strategy == 'canary'"
+    assert canary["with"]["image"] == "${{ needs.model.outputs.image }}"  # the scanned digest only
+    assert jobs["production"]["outputs"]["canary-outcome"] == "${{ steps.canary.outputs.outcome }}"
+    resume = jobs["production-canary-resume"]
+    assert resume["if"] == "needs.production.outputs.canary-outcome == 'paused'"
+    assert resume["environment"]["name"] == "production-canary"  # a reviewer's approval resumes it
+    assert resume["concurrency"]["group"] == jobs["production"]["concurrency"]["group"]
+    (resumed,) = _uses(resume, "canary")
+    assert resumed["with"]["resume"] == "true" and resumed["with"]["image"] == canary["with"]["image"]
+    assert resume["permissions"] == {"contents": "read"}
+    # a canary rolled back after a resume still puts the champion back
+    assert "production-canary-resume" in jobs["rollback-model"]["needs"]
+    starter = _starter()
+    (call,) = starter["jobs"].values()
+    assert call["with"]["production-strategy"] in ("deploy", "canary")
