@@ -148,7 +148,17 @@ class UserRepo:
     def commit(self) -> None:
         subprocess.run(["git", "add", "-A"], cwd=self.root, check=True)
         subprocess.run(
-            ["git", "-c", "user.email=test@example.com", "-c", "user.name=test", "commit", "-qm", "test"],
+            [
+                "git",
+                "-c",
+                "user.email=test@example.com",
+                "-c",
+                "user.name=test",
+                "commit",
+                "--allow-empty",
+                "-qm",
+                "test",
+            ],
             cwd=self.root,
             check=True,
         )
@@ -162,7 +172,9 @@ class UserRepo:
         secrets: dict[str, str] | None = None,
         timeout: float = 900,
         local_repositories: dict[str, Path] | None = None,
+        workflow: str = ".github/workflows/test.yml",
     ) -> ActRun:
+        """Run one workflow file of the repository (a user's repo holds several, e.g. a PR/comment pair)."""
         self.commit()
         out_dir = self.root.parent / "act-out"
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -175,7 +187,7 @@ class UserRepo:
             "--local-repository",
             f"{OWNER_REPO}@{REF}={self.shipml_checkout}",
             "-W",
-            ".github/workflows/test.yml",
+            workflow,
             "--env",
             f"SHIPML_TEST_OUT={out_dir}",
             "--env",
