@@ -183,10 +183,10 @@ def test_comment_workflow_posts_the_pr_runs_report_then_updates_the_same_comment
         "SHIPML_TEST_ARTIFACTS": str(pr_run.artifacts),
     }
 
-    def comment(run_id: int, head_sha: str, *, fork: bool) -> ActRun:
+    def comment(payload: dict[str, Any]) -> ActRun:
         return pr_run.repo.run(
             event="workflow_run",
-            payload=_workflow_run_event(run_id, head_sha, fork=fork),
+            payload=payload,
             env=env,
             secrets={"GITHUB_TOKEN": TOKEN},
             local_repositories=stand_ins(),
@@ -194,7 +194,7 @@ def test_comment_workflow_posts_the_pr_runs_report_then_updates_the_same_comment
             workflow=COMMENT_WORKFLOW,
         )
 
-    run = comment(RUN_ID, SHA, fork=False)
+    run = comment(_workflow_run_event(RUN_ID, SHA, fork=False))
     assert run.returncode == 0, run.log[-6000:]
     assert TOKEN not in run.log
     assert "Main shipml/shipml/actions/pr-comment@v1" in run.log
@@ -227,7 +227,7 @@ def test_comment_workflow_posts_the_pr_runs_report_then_updates_the_same_comment
     sha2, run_id2 = "9e8d7c6b5a4f30211f0e9d8c7b6a5f4e3d2c1b0a", RUN_ID + 17
     shutil.copytree(pr_run.artifacts / str(RUN_ID), pr_run.artifacts / str(run_id2))
     fake.add_pull(REPOSITORY, PR, sha2)
-    run = comment(run_id2, sha2, fork=True)
+    run = comment(_workflow_run_event(run_id2, sha2, fork=True))
     assert run.returncode == 0, run.log[-6000:]
     comments = fake.comments(REPOSITORY, PR)
     assert len(comments) == 1, comments
@@ -243,3 +243,12 @@ def test_comment_workflow_posts_the_pr_runs_report_then_updates_the_same_comment
     (status2,) = fake.statuses(REPOSITORY, sha2)
     assert status2["context"] == "shipml/gate" and status2["state"] == _expected_state(results)
     assert len(fake.statuses(REPOSITORY, SHA)) == 1
+
+    # "shipml PR" completing for a push (not a pull request) is none of the comment job's business
+    pushed = _workflow_run_event(RUN_ID + 18, sha2, fork=False)
+    pushed["workflow_run"].update(event="push", pull_requests=[])
+    before = len(fake.requests)
+    run = comment(pushed)
+    assert run.returncode == 0, run.log[-6000:]
+    assert "Main shipml/shipml/actions/pr-comment@v1" not in run.log
+    assert len(fake.requests) == before
