@@ -188,7 +188,8 @@ def test_canary_action_rolls_back_an_erroring_canary_and_fails_the_step(
     details = run.result("canary")["details"]
     assert [r["weight"] for r in details["log"]] == [20]  # rolled back at the first analysis
     errors = {c["name"]: c for c in details["log"][0]["checks"]}["error-rate"]
-    assert errors["outcome"] == "fail" and 0.1 < errors["canary"] < 0.5 and errors["stable"] == 0
+    # 30 % injected, on ~40 canary requests of one step: "clearly elevated, clearly not everything"
+    assert errors["outcome"] == "fail" and 0.1 < errors["canary"] < 0.75 and errors["stable"] == 0
     assert 20 in weight.seen and weight.seen[-1] == 0
     assert replica_weight(k8s_cluster, ns, app)() == 0
     stable_live = get(k8s_cluster, deploy_path(ns, app))

@@ -221,7 +221,7 @@ def test_canary_with_errors_is_rolled_back_at_the_first_step(
     checks = checks_of(details)
     assert details.failed_check == "success-rate"
     assert checks["success-rate"].outcome == "fail" and checks["error-rate"].outcome == "fail"
-    assert 0.1 < (checks["error-rate"].canary or 0) < 0.5  # ~0.3 injected
+    assert 0.1 < (checks["error-rate"].canary or 0) < 0.75  # ~0.3 injected, on a few dozen requests
     assert checks["error-rate"].stable == pytest.approx(0.0)
     # time from the fault taking traffic to the start of rollback: one interval plus the analysis
     (_, _, shifted), (_, _, rolled) = router.history[0], router.history[-1]

@@ -267,7 +267,9 @@ def test_canary_with_errors_is_rolled_back_with_the_numbers_in_annotations(
     log = json.loads(annotations[LOG])
     assert log[-1]["action"] == "rollback"
     failing = {c["name"]: c for c in log[-1]["checks"]}["error-rate"]
-    assert failing["outcome"] == "fail" and 0.1 < failing["canary"] < 0.5 and failing["stable"] == 0
+    # 30 % injected, measured on the ~40 canary requests of one 5 s step through Prometheus' rate():
+    # one CI run saw 0.51, so the bound only says "clearly elevated, clearly not everything"
+    assert failing["outcome"] == "fail" and 0.1 < failing["canary"] < 0.75 and failing["stable"] == 0
     print(f"canary CLI to rollback exit: {took:.2f}s (interval 5 s, one step)")
 
 
