@@ -95,24 +95,17 @@ def test_rbac_forbidden_is_exit_3_naming_verb_resource_and_namespace(
     assert "verbs [get]" in line
 
 
+def kubectl(cluster: Any, ns: str, *args: str) -> None:
+    """A write by another actor, through the real kubectl with the cluster's admin kubeconfig."""
+    argv = [str(cluster.kubectl), "--kubeconfig", str(cluster.kubeconfig), "-n", ns, *args]
+    subprocess.run(argv, check=True, capture_output=True)
+
+
 def test_field_manager_conflict_is_exit_1_naming_field_and_owner(k8s_cluster: Any, tmp_path: Path) -> None:
     ns = k8s_cluster.new_namespace("own")
     cwd = project(tmp_path)
     assert deploy(k8s_cluster, cwd, ns, "--image", GOOD_A).code == 0
-    subprocess.run(
-        [
-            str(k8s_cluster.kubectl),
-            "--kubeconfig",
-            str(k8s_cluster.kubeconfig),
-            "-n",
-            ns,
-            "scale",
-            "deployment/srv",
-            "--replicas=5",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    kubectl(k8s_cluster, ns, "scale", "deployment/srv", "--replicas=5")
     run = deploy(k8s_cluster, cwd, ns, "--image", GOOD_B)
     assert run.code == 1, run.stderr
     line = one_line(run.stderr)
@@ -135,25 +128,10 @@ def test_fields_a_promoted_canary_wrote_are_taken_back_by_the_next_deploy(
     containers = live(k8s_cluster, ns)["spec"]["template"]["spec"]["containers"]
     containers[0]["image"] = GOOD_B  # a merge patch replaces the list: the whole list, as the canary sends
     patch = {"spec": {"replicas": 4, "template": {"spec": {"containers": containers}}}}
-    subprocess.run(
-        [
-            str(k8s_cluster.kubectl),
-            "--kubeconfig",
-            str(k8s_cluster.kubeconfig),
-            "-n",
-            ns,
-            "patch",
-            "deployment/srv",
-            "--type",
-            "merge",
-            "--field-manager",
-            "shipml-canary",
-            "-p",
-            json.dumps(patch),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    kubectl(
+        k8s_cluster, ns, "patch", "deployment/srv", "--type", "merge",
+        "--field-manager", "shipml-canary", "-p", json.dumps(patch),
+    )  # fmt: skip
     owners = {m["manager"] for m in live(k8s_cluster, ns)["metadata"]["managedFields"]}
     assert "shipml-canary" in owners  # the promotion's write really took the fields
     run = deploy(k8s_cluster, cwd, ns, "--image", GOOD_C)

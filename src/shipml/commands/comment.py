@@ -20,6 +20,7 @@ from ..results import Outcome
 
 if TYPE_CHECKING:
     from ..config import ShipmlConfig
+    from ..github_api.client import Settings
     from ..report.collect import Collected
     from ..report.compose import Report
 
@@ -262,6 +263,32 @@ def _write_output(target: str, markdown: str) -> Path | None:
     return path.resolve()
 
 
+def _repo_name(args: argparse.Namespace, ctx: runner.RunContext, missing: str) -> str:
+    repo_name: str | None = args.repo or ctx.repository
+    if not repo_name or "/" not in repo_name:
+        raise UsageError(
+            missing, hint="run inside GitHub Actions (GITHUB_REPOSITORY) or pass --repo OWNER/NAME"
+        )
+    return repo_name
+
+
+def _open_repo(args: argparse.Namespace, cfg: ShipmlConfig, repo_name: str) -> tuple[Settings, Any]:
+    """The API settings and the repository object, for the comment and the issue alike."""
+    from ..github_api import client
+
+    token = client.token_from_env()
+    if not token:
+        raise UsageError(
+            "no GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set",
+            hint="pass the action's `token` input (default github.token) or export GITHUB_TOKEN; "
+            "--no-post skips posting",
+        )
+    c = cfg.comment
+    settings = client.Settings(client.api_url(c.api_url), c.retries, c.backoff, c.timeout, c.write_interval)
+    gh = client.connect(token, settings, debug=bool(args.debug))
+    return settings, gh.get_repo(repo_name)
+
+
 def _pr_number(
     args: argparse.Namespace, found: Collected, ctx: runner.RunContext, workflow_run: dict[str, Any] | None
 ) -> tuple[int, bool]:
@@ -306,24 +333,10 @@ def _post(
     from ..github_api import client, status, sticky
     from ..report import limits
 
-    repo_name = args.repo or ctx.repository
-    if not repo_name or "/" not in repo_name:
-        raise UsageError(
-            "no repository to comment on",
-            hint="run inside GitHub Actions (GITHUB_REPOSITORY) or pass --repo OWNER/NAME",
-        )
+    repo_name = _repo_name(args, ctx, "no repository to comment on")
     number, untrusted = _pr_number(args, found, ctx, workflow_run)
-    token = client.token_from_env()
-    if not token:
-        raise UsageError(
-            "no GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set",
-            hint="pass the action's `token` input (default github.token) or export GITHUB_TOKEN; "
-            "--no-post skips posting",
-        )
     c = cfg.comment
-    settings = client.Settings(client.api_url(c.api_url), c.retries, c.backoff, c.timeout, c.write_interval)
-    gh = client.connect(token, settings, debug=bool(args.debug))
-    repo = gh.get_repo(repo_name)
+    settings, repo = _open_repo(args, cfg, repo_name)
     where = f"{repo_name}#{number}"
     head_sha = workflow_run.get("head_sha") if workflow_run else None
     if untrusted and isinstance(head_sha, str):
@@ -398,7 +411,7 @@ def _file_issue(
     args: argparse.Namespace, cfg: ShipmlConfig, report: Report, ctx: runner.RunContext
 ) -> dict[str, Any]:
     """Open, update or resolve the one issue of a scheduled check; start --dispatch when it opens."""
-    from ..github_api import client, dispatch, issue, sticky
+    from ..github_api import dispatch, issue, sticky
     from ..report import limits
 
     title = " ".join(str(args.issue).split())
@@ -406,23 +419,8 @@ def _file_issue(
         raise UsageError("--issue is empty", hint="pass the issue's title, e.g. --issue 'Data drift: churn'")
     if args.dispatch:
         dispatch.workflow_name(args.dispatch)  # a typo fails before anything is posted
-    repo_name = args.repo or ctx.repository
-    if not repo_name or "/" not in repo_name:
-        raise UsageError(
-            "no repository to open the issue in",
-            hint="run inside GitHub Actions (GITHUB_REPOSITORY) or pass --repo OWNER/NAME",
-        )
-    token = client.token_from_env()
-    if not token:
-        raise UsageError(
-            "no GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set",
-            hint="pass the action's `token` input (default github.token) or export GITHUB_TOKEN; "
-            "--no-post skips posting",
-        )
-    c = cfg.comment
-    settings = client.Settings(client.api_url(c.api_url), c.retries, c.backoff, c.timeout, c.write_interval)
-    gh = client.connect(token, settings, debug=bool(args.debug))
-    repo = gh.get_repo(repo_name)
+    repo_name = _repo_name(args, ctx, "no repository to open the issue in")
+    settings, repo = _open_repo(args, cfg, repo_name)
     key = _issue_key(args)
     author = args.issue_author or DEFAULT_ISSUE_AUTHOR
     run_url = ctx.run_url
