@@ -129,3 +129,37 @@ def test_bootstrap_reports_undefined_resamples() -> None:
     assert 0.2 < share < 0.5  # P(no positive drawn) = (29/30)^30 ≈ 0.36
     delta, lo, hi, p = paired_bootstrap(y, a, a[::-1], BUILTIN["roc_auc"], n_resamples=500, seed=0)
     assert np.isfinite([delta, lo, hi, p]).all()  # the undefined resamples are dropped, not propagated
+
+
+def test_bootstrap_replicates_do_not_depend_on_the_number_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks draw from their own streams, so a 2-core runner and a laptop agree bit for bit."""
+    from shipml.gate import stats
+
+    rng = np.random.default_rng(8)
+    n = 20_000  # above the row-wise threshold, several chunks
+    y = rng.integers(0, 2, n)
+    a, b = rng.random(n) + 0.2 * y, rng.random(n) + 0.3 * y
+    pairs = {"auc": (BUILTIN["roc_auc"], y, a, b), "acc": (BUILTIN["accuracy"], y, a > 0.6, b > 0.6)}
+    results = {}
+    for workers in (1, 3):
+        monkeypatch.setattr(stats, "_workers", lambda n_chunks, w=workers: w)
+        results[workers] = paired_replicates(pairs, n_resamples=700, seed=4)
+    for key in pairs:
+        assert results[1][key][0] == results[3][key][0]
+        np.testing.assert_array_equal(results[1][key][1], results[3][key][1])
+    # and the threaded replicates are the replayable resamples, in order
+    idx = np.concatenate(list(resample_indices(n, 700, seed=4)))
+    first = roc_auc_score(y[idx[0]], b[idx[0]]) - roc_auc_score(y[idx[0]], a[idx[0]])
+    last = roc_auc_score(y[idx[-1]], b[idx[-1]]) - roc_auc_score(y[idx[-1]], a[idx[-1]])
+    assert results[3]["auc"][1][0] == pytest.approx(first, abs=1e-12)
+    assert results[3]["auc"][1][-1] == pytest.approx(last, abs=1e-12)
+
+
+def test_counts_widen_when_a_row_is_drawn_more_than_255_times() -> None:
+    from shipml.gate.stats import _counts_of
+
+    n = 20_000  # the row-wise path
+    idx = np.zeros((2, n), dtype=np.uint32)
+    idx[1] = np.arange(n)
+    counts = _counts_of(idx, n)
+    assert counts.dtype == np.uint16 and counts[0, 0] == n and counts[1].sum() == n

@@ -210,7 +210,10 @@ class _BinaryAuc:
         order = np.argsort(score[neg_idx], kind="stable")
         self.neg_idx = neg_idx[order]
         neg_sorted = score[self.neg_idx]
-        self.pos_idx = np.flatnonzero(positive)
+        pos_idx = np.flatnonzero(positive)
+        # positives in score order too: their positions in the negatives' cumulative sum then
+        # rise monotonically, and the gather below walks memory forwards
+        self.pos_idx = pos_idx[np.argsort(score[pos_idx], kind="stable")]
         pos_scores = score[self.pos_idx]
         self.lo = np.searchsorted(neg_sorted, pos_scores, side="left")
         self.hi = np.searchsorted(neg_sorted, pos_scores, side="right")

@@ -13,7 +13,9 @@ not direction-adjusted).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -25,6 +27,8 @@ from .metrics import FloatArray, MetricSpec
 _CHUNK_ELEMENTS = 1 << 21
 """Resamples are generated in chunks of about this many cells."""
 _ROW_WISE_ABOVE = 16_384
+_MAX_WORKERS = 8
+"""More threads than this gain nothing: chunks are memory-bound."""
 
 
 class BootstrapResult(NamedTuple):
@@ -45,6 +49,25 @@ class DeLongResult(NamedTuple):
     ci: tuple[float, float]
 
 
+def _chunks(n: int, n_resamples: int) -> list[int]:
+    """Resamples per chunk: a fixed split that depends only on ``(n, n_resamples)``."""
+    per_chunk = max(1, _CHUNK_ELEMENTS // max(n, 1))
+    full, rest = divmod(n_resamples, per_chunk)
+    return [per_chunk] * full + ([rest] if rest else [])
+
+
+def _chunk_indices(n: int, m: int, seed: int, chunk: int) -> NDArray[np.unsignedinteger[Any]]:
+    """Chunk ``chunk``'s row indices, from its own stream.
+
+    Each chunk has an independent child stream of ``seed`` (NumPy's SeedSequence
+    spawn keys), so chunks can be drawn on any core in any order and the
+    resamples still depend only on ``(n, n_resamples, seed)``.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk,)))
+    draw = np.uint32 if n <= np.iinfo(np.uint32).max else np.uint64  # 32-bit draws are twice as fast
+    return rng.integers(0, n, size=(m, n), dtype=draw)
+
+
 def resample_indices(n: int, n_resamples: int, seed: int) -> Iterator[NDArray[np.unsignedinteger[Any]]]:
     """Row indices of bootstrap resamples, ``(chunk, n)`` at a time, drawn with replacement.
 
@@ -52,33 +75,52 @@ def resample_indices(n: int, n_resamples: int, seed: int) -> Iterator[NDArray[np
     both models see exactly the same resamples (and a reference implementation
     can replay them).
     """
-    rng = np.random.default_rng(seed)
-    per_chunk = max(1, _CHUNK_ELEMENTS // max(n, 1))
-    draw = np.uint32 if n <= np.iinfo(np.uint32).max else np.uint64  # 32-bit draws are twice as fast
-    done = 0
-    while done < n_resamples:
-        m = min(per_chunk, n_resamples - done)
-        yield rng.integers(0, n, size=(m, n), dtype=draw)
-        done += m
+    for k, m in enumerate(_chunks(n, n_resamples)):
+        yield _chunk_indices(n, m, seed, k)
 
 
-def resample_counts(n: int, n_resamples: int, seed: int) -> Iterator[NDArray[np.unsignedinteger[Any]]]:
-    """The resamples of :func:`resample_indices` as row multiplicities.
+def _counts_of(idx: NDArray[np.unsignedinteger[Any]], n: int) -> NDArray[np.integer[Any]]:
+    """Row multiplicities of one chunk of resamples, as uint8 unless a row was drawn over 255 times.
 
-    Counts are uint8 (a row drawn more than 255 times in one resample switches
-    that chunk to uint16), which keeps the gathers of the ranking metrics inside
-    the CPU cache.
+    Small counts keep the gathers of the ranking metrics inside the CPU cache. A
+    uint8 row that wrapped around no longer sums to ``n``, which is cheaper to
+    check than the maximum of the wide counts.
     """
+    m = idx.shape[0]
+    if n <= _ROW_WISE_ABOVE:  # small rows: one flat bincount beats a Python loop over resamples
+        flat = idx.astype(np.intp) + (np.arange(m, dtype=np.intp) * n)[:, None]
+        return _narrowest(np.bincount(flat.ravel(), minlength=m * n).reshape(m, n))
+    counts = np.empty((m, n), dtype=np.uint8)
+    for i in range(m):  # row by row, so bincount's scattered writes stay in the cache
+        counts[i] = np.bincount(idx[i], minlength=n)
+    if np.any(counts.sum(axis=1, dtype=np.int64) != n):  # a count wrapped around
+        return _narrowest(np.stack([np.bincount(row, minlength=n) for row in idx]))
+    return counts
+
+
+def _narrowest(counts: NDArray[np.integer[Any]]) -> NDArray[np.integer[Any]]:
+    top = int(counts.max(initial=0))
+    return counts.astype(np.uint8 if top <= 0xFF else np.uint16) if top <= 0xFFFF else counts
+
+
+def resample_counts(n: int, n_resamples: int, seed: int) -> Iterator[NDArray[np.integer[Any]]]:
+    """The resamples of :func:`resample_indices` as row multiplicities (see :func:`_counts_of`)."""
     for idx in resample_indices(n, n_resamples, seed):
-        m = idx.shape[0]
-        if n <= _ROW_WISE_ABOVE:  # small rows: one flat bincount beats a Python loop over resamples
-            flat = idx.astype(np.intp) + (np.arange(m, dtype=np.intp) * n)[:, None]
-            counts = np.bincount(flat.ravel(), minlength=m * n).reshape(m, n)
-        else:  # large rows: row by row, so bincount's scattered writes stay in the cache
-            counts = np.empty((m, n), dtype=np.int64)
-            for i in range(m):
-                counts[i] = np.bincount(idx[i], minlength=n)
-        yield counts.astype(np.uint16 if int(counts.max(initial=0)) > 255 else np.uint8)
+        yield _counts_of(idx, n)
+
+
+def _workers(n_chunks: int) -> int:
+    """Threads for the bootstrap: NumPy releases the GIL in the draws, counts and gathers."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, n_chunks, _MAX_WORKERS))
+
+
+def bootstrap_threads(n: int, n_resamples: int) -> int:
+    """How many threads :func:`paired_replicates` uses for this size (benchmarks print it)."""
+    return _workers(len(_chunks(n, n_resamples)))
 
 
 def _percentile_ci(deltas: FloatArray, confidence: float) -> tuple[float, float]:
@@ -122,14 +164,24 @@ def paired_replicates(
     }
     point_counts = np.ones((1, n), dtype=np.float64)
     points = {key: float(b(point_counts)[0] - a(point_counts)[0]) for key, (a, b) in bound.items()}
-    chunks: dict[str, list[FloatArray]] = {key: [] for key in pairs}
     ranking = {key for key, (spec, *_) in pairs.items() if spec.ranking}
-    for counts in resample_counts(n, n_resamples, seed):
+
+    def chunk_deltas(job: tuple[int, int]) -> dict[str, FloatArray]:
+        counts = _counts_of(_chunk_indices(n, job[1], seed, job[0]), n)
         wide = counts.astype(np.float64) if len(ranking) < len(pairs) else counts
-        for key, (a, b) in bound.items():
-            use = counts if key in ranking else wide
-            chunks[key].append(b(use) - a(use))
-    return {key: (points[key], np.concatenate(parts)) for key, parts in chunks.items()}
+        return {
+            key: b(counts if key in ranking else wide) - a(counts if key in ranking else wide)
+            for key, (a, b) in bound.items()
+        }
+
+    jobs = list(enumerate(_chunks(n, n_resamples)))
+    workers = _workers(len(jobs))
+    if workers == 1:
+        parts = [chunk_deltas(job) for job in jobs]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shipml-bootstrap") as pool:
+            parts = list(pool.map(chunk_deltas, jobs))  # in chunk order, whatever finished first
+    return {key: (points[key], np.concatenate([part[key] for part in parts])) for key in pairs}
 
 
 def undefined_share(deltas: FloatArray) -> float:
