@@ -207,3 +207,30 @@ def test_whole_run_on_a_parquet_directory_of_scoring_data_without_the_label(
     assert (tmp_path / "out" / "drift_report.html").is_file() and (
         tmp_path / "out" / "gx_result.json"
     ).is_file()
+
+
+def test_copy_on_write_gives_gx_the_same_results_and_is_restored(
+    tmp_path: Path, frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX runs with pandas copy-on-write (no per-expectation copy of the table): same outcomes."""
+    data = frame.copy()
+    data.loc[data.index[::7], "spend"] = np.nan  # nulls: GX drops rows from the domain (a real take)
+    data.loc[data.index[::11], "plan"] = None
+    before = data.copy()
+    suite = load_suite(
+        _suite(
+            tmp_path,
+            "id: [not_null, unique]\n"
+            "spend: [not_null, {between: [0, 100]}, {mean_between: [0, 80]}]\n"
+            "plan: [{not_null: {mostly: 0.95}}, {in_set: [basic, pro]}]\n"
+            "age: [{between: [18, 60]}]\n",
+        )
+    )
+    assert pd.get_option("mode.copy_on_write") is False
+    lazy, _ = gx_runner.run(data, suite.expectations)
+    assert pd.get_option("mode.copy_on_write") is False  # restored for the drift code and the caller
+    pd.testing.assert_frame_equal(data, before)  # GX left the user's table as it was
+    monkeypatch.setattr(gx_runner, "_lazy_copies", lambda engine: __import__("contextlib").nullcontext())
+    eager, _ = gx_runner.run(data, suite.expectations)
+    assert [o.model_dump() for o in lazy] == [o.model_dump() for o in eager]
+    assert [o.success for o in lazy] == [True, True, False, False, True, False, False, False]

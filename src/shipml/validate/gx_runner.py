@@ -8,6 +8,7 @@ that declared it. GX is imported here only, when there is something to check.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import os
@@ -112,8 +113,9 @@ def run(
         .add_batch_definition_whole_dataframe("all rows")
     )
     suite = gx.ExpectationSuite(name="shipml", expectations=expectations)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    raw: dict[str, Any] = batch.validate(suite, result_format=RESULT_FORMAT).to_json_dict()
+    with _lazy_copies(engine):
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        raw: dict[str, Any] = batch.validate(suite, result_format=RESULT_FORMAT).to_json_dict()
     by_index: dict[int, dict[str, Any]] = {}
     for result in raw.get("results", []):
         meta = (result.get("expectation_config") or {}).get("meta") or {}
@@ -128,6 +130,22 @@ def run(
         _raise_on_exception(spec, result, on_exception)
         outcomes.append(_outcome(spec, result))
     return outcomes, raw
+
+
+def _lazy_copies(engine: str) -> contextlib.AbstractContextManager[Any]:
+    """pandas copy-on-write while GX runs, so its per-expectation row filter does not copy the table.
+
+    For every column expectation GX selects the domain's rows with a boolean mask over the
+    *whole* frame; when no row is dropped pandas returns ``copy()``, a deep copy of every
+    column unless copy-on-write is on (then it is a lazy view). That copy was two thirds of
+    the expectations' time on 10M x 20 rows. GX only reads the frame, so the results are the
+    same (tests compare them), and the option is restored when GX returns.
+    """
+    if engine != "pandas":
+        return contextlib.nullcontext()
+    import pandas as pd
+
+    return pd.option_context("mode.copy_on_write", True)
 
 
 def _raise_on_exception(
