@@ -7,6 +7,7 @@ users do, so these tests do that check (inputs, required ones, secrets, permissi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,47 @@ def test_pr_workflow_uploads_every_file_the_report_points_to(tmp_path: Path, exa
     for path in [results[0], *named]:
         assert path.is_file()
         assert any(path.resolve().is_relative_to(u.resolve()) for u in uploaded), f"{path} is not uploaded"
+
+
+@pytest.mark.parametrize("template", STARTERS, ids=lambda p: p.name)
+def test_the_pinned_form_each_starter_shows_passes_zizmors_default_policy(
+    template: Path, tmp_path: Path
+) -> None:
+    """A user who follows a starter's Pinning note gets a file zizmor's default policy accepts.
+
+    The starter as shipped (`@v1`) is flagged by the default policy, and the `ref-pin` line the
+    note gives silences exactly that; the SHA-pinned form the note shows is clean without it.
+    """
+    import re
+    import subprocess
+    import sys
+
+    text = template.read_text()
+    shown = re.search(r"^#\s+uses: (shipml/shipml/\S+)@<40-hex commit SHA> # (v\d+\.\d+\.\d+)$", text, re.M)
+    assert shown, f"{template.name} does not show the SHA-pinned form"
+    policy = re.search(r"^#\s+(rules: \{unpinned-uses: .*\})$", text, re.M)
+    assert policy, f"{template.name} does not give the one-line zizmor policy"
+    zizmor = Path(sys.executable).with_name("zizmor")
+
+    def unpinned(body: str, config: str | None) -> list[str]:
+        workflows = tmp_path / "repo" / ".github" / "workflows"
+        workflows.mkdir(parents=True, exist_ok=True)
+        (workflows / template.name).write_text(body)
+        args = [str(zizmor), "--offline", "--format", "json"]
+        if config is None:
+            args.append("--no-config")
+        else:
+            (tmp_path / "zizmor.yml").write_text(config + "\n")
+            args += ["--config", str(tmp_path / "zizmor.yml")]
+        run = subprocess.run(
+            [*args, str(workflows / template.name)], capture_output=True, text=True, timeout=120
+        )
+        assert run.returncode in (0, 10, 11, 12, 13, 14), run.stderr  # 1x: findings of some severity
+        return [f["ident"] for f in json.loads(run.stdout) if f["ident"] == "unpinned-uses"]
+
+    assert unpinned(text, None), "the tag form should be flagged by zizmor's default policy"
+    assert unpinned(text, policy.group(1)) == []
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    pinned = re.sub(r"(uses: shipml/shipml/\S+)@v1 # [^\n]*", rf"\1@{sha} # {shown.group(2)}", text)
+    assert "@v1" not in pinned.replace("`@v1`", "")
+    assert unpinned(pinned, None) == []
