@@ -328,4 +328,5 @@ def from_report(report: dict[str, Any], trivy_version: str | None = None) -> dic
 
 
 def write(report: dict[str, Any], trivy_version: str | None, path: Path) -> None:
-    path.write_text(json.dumps(from_report(report, trivy_version), indent=2) + "\n", encoding="utf-8")
+    # Compact: ``indent`` makes json fall back to its pure-Python encoder (~4x slower here).
+    path.write_text(json.dumps(from_report(report, trivy_version)) + "\n", encoding="utf-8")
