@@ -194,11 +194,22 @@ def run(
     ]
     for reader in readers:
         reader.start()
-    try:
-        returncode = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    # A blocking wait plus a kill timer, not ``wait(timeout=...)``: that one polls with sleeps
+    # growing to 50 ms, so every call of a long-running tool ended up to 50 ms late.
+    expired = threading.Event()
+
+    def kill() -> None:
+        expired.set()
         proc.kill()
-        proc.wait()
+
+    timer = threading.Timer(timeout, kill)
+    timer.daemon = True
+    timer.start()
+    try:
+        returncode = proc.wait()
+    finally:
+        timer.cancel()
+    if expired.is_set():
         for reader in readers:
             reader.join(timeout=5)
         tail = deque("".join(err).splitlines(), maxlen=TAIL_LINES)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from .. import runner
 from ..contracts.scan import ScanDetails
 from ..errors import ConfigError, InputDataError, UsageError
 from . import baseline as baselines
+from . import cyclonedx as sbom_file
 from . import findings as parse_findings
 from . import policy as policies
 from . import sarif as sarif_file
@@ -94,13 +94,11 @@ def scan(
     sbom_path = Path(sbom or section.sbom or work / "sbom.cdx.json")
     for path in (sarif_path, sbom_path):
         path.parent.mkdir(parents=True, exist_ok=True)
-    # The SBOM is a conversion of the same report (no second scan), run while the findings
-    # are parsed and judged here; SARIF is written from the report already parsed (no
-    # second trivy process: its start-up was most of the scan's overhead over raw trivy).
-    pool = ThreadPoolExecutor(max_workers=1)
-    conversion = pool.submit(trivy.convert, report_json, "cyclonedx", sbom_path)
-    pool.shutdown(wait=False)
+    # SARIF and the SBOM are re-shapings of the report already parsed, written here: a
+    # `trivy convert` per format restarted the 170 MB binary each time, which was most of
+    # the scan's overhead over raw trivy.
     sarif_file.write(report, version, sarif_path)
+    sbom_file.write(report, version, sbom_path)
     found = policies.apply(parse_findings.parse(report), policy)
 
     base_source = baseline or section.baseline
@@ -109,8 +107,6 @@ def scan(
         base = baselines.load(base_source, trivy, work, scanners=scanners, ignorefile=ignorefile)
         found = [f.model_copy(update={"new": base.is_new(f)}) for f in found]
         new_counts = parse_findings.counts(f for f in found if f.new)
-
-    conversion.result()
 
     found = parse_findings.sort(found)
     blocking = [f for f in found if f.blocking]

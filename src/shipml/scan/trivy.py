@@ -1,4 +1,4 @@
-"""Running the real trivy binary: locating it, its vulnerability DB, one scan, format conversion.
+"""Running the real trivy binary: locating it, its vulnerability DB, an image or SBOM scan.
 
 Everything trivy-specific that is not about findings lives here. Runs go through
 :mod:`shipml.proc`, so a missing binary, a crash or a timeout end as one line with
@@ -152,15 +152,6 @@ class Trivy:
         argv += ["--timeout", f"{int(self.timeout)}s", str(sbom)]
         done = self._run(argv, what=f"trivy sbom {sbom}", needs_db=True, stream=False)
         return read_report(output, done)
-
-    def convert(self, report: Path, fmt: str, output: Path) -> None:
-        """Re-render a JSON report (``trivy convert``) instead of scanning again."""
-        argv = [self.path, "convert", "--format", fmt, "--output", str(output), str(report)]
-        try:
-            proc.run(argv, what="trivy", timeout=self.timeout)
-        except proc.ToolFailed as exc:
-            proc.show_tail(exc, f"trivy convert --format {fmt} (last lines)")
-            raise
 
 
 def read_report(path: Path, done: proc.Completed) -> dict[str, Any]:
