@@ -163,3 +163,54 @@ def test_promotion_refused_when_champion_moved_after_the_gate(mlflow_server: str
     assert str(client.get_model_version_by_alias(name, "champion").version) == v3
     assert "previous-champion" not in client.get_registered_model(name).aliases
     assert "shipml.promotion.at" not in client.get_model_version(name, v2).tags
+
+
+def test_a_release_rolls_back_only_its_own_promotion_and_can_withdraw_a_first_champion(
+    mlflow_server: str, tmp_path: Path
+) -> None:
+    """The release workflow's rollback-model passes the version it promoted (--rollback --version N)."""
+    client = MlflowClient(mlflow_server)
+    name = unique_name("first")
+    config = write_config(tmp_path / "project", mlflow_server, name)
+    c = ["--config", str(config)]
+    home = tmp_path / ".shipml"
+    v1 = log_version(mlflow_server, name, "worse", alias="challenger")
+    assert run_shipml("gate", *c).code == 0
+    assert run_shipml("promote", *c).code == 0
+    assert _aliases(client, name) == {"challenger": v1, "champion": v1}
+
+    # A hand-typed rollback of a first champion is refused: it would leave the model without one.
+    bare = run_shipml("promote", *c, "--rollback")
+    assert bare.code == 2 and "--rollback --version N" in bare.stderr and "Traceback" not in bare.output
+    assert _aliases(client, name) == {"challenger": v1, "champion": v1}
+
+    # The failed first release undoes its own promotion: as before it, no version is champion.
+    back = run_shipml("promote", *c, "--rollback", "--version", v1)
+    assert back.code == 0, back.output
+    assert _aliases(client, name) == {"challenger": v1}
+    tags = client.get_model_version(name, v1).tags
+    assert tags["shipml.rollback.from_version"] == v1 and "shipml.rollback.demoted_at" in tags
+    details = json.loads((home / "results" / "promote.json").read_text())["details"]
+    assert (details["action"], details["champion_version"], details["previous_version"]) == (
+        "rolled_back",
+        None,
+        v1,
+    )
+    # a re-run (GitHub's "re-run failed jobs") converges
+    again = run_shipml("promote", *c, "--rollback", "--version", v1)
+    assert again.code == 0, again.output
+    assert json.loads((home / "results" / "promote.json").read_text())["details"]["action"] == "noop"
+    assert _aliases(client, name) == {"challenger": v1}
+
+    # An earlier release's late failure does not undo a later release's champion.
+    v2 = log_version(mlflow_server, name, "good", alias="challenger")
+    assert run_shipml("gate", *c).code == 0
+    assert run_shipml("promote", *c).code == 0
+    assert _aliases(client, name) == {"challenger": v2, "champion": v2}
+    v3 = log_version(mlflow_server, name, "good", alias="challenger")
+    gate3 = run_shipml("gate", *c, "--result-file", str(tmp_path / "g3.json"))
+    assert gate3.code in (0, 1), gate3.output
+    late = run_shipml("promote", *c, "--rollback", "--version", v3)  # v3 never became champion
+    assert late.code == 0, late.output
+    assert "is not 'champion'" in late.output and "nothing rolled back" in late.output
+    assert _aliases(client, name)["champion"] == v2

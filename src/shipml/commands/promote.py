@@ -26,6 +26,8 @@ Promotion is refused (exit 1) unless the verdict is `passed` and the champion al
 points at the version the gate compared against (shipml.gate.champion_version); re-run the
 gate if the champion moved. Who/what/when/why is recorded as shipml.promotion.* version tags.
 Re-running after a crash (or after success) converges; --rollback restores previous-champion.
+--rollback --version N undoes the promotion of version N only while N is still champion (a
+release undoing its own promotion), and can withdraw a first champion (none before it).
 """
 
 
@@ -36,7 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--gate-result", default="", help="Gate result JSON to act on (default: version tags)."
     )
     parser.add_argument(
-        "--version", default="", help="Registered model version to promote (default: see above)."
+        "--version",
+        default="",
+        help="Registered model version to promote (default: see above); with --rollback, the version "
+        "whose promotion to undo: nothing happens unless it is still champion.",
     )
     parser.add_argument(
         "--rollback", action="store_true", help="Restore the previous-champion version instead."
@@ -53,8 +58,8 @@ def run(args: argparse.Namespace) -> Outcome:
         overrides=store.overrides(args),
     )
     rollback = bool(args.rollback)
-    if rollback and (args.gate_result or args.version):
-        raise UsageError("--rollback takes no --gate-result or --version", hint="drop them to roll back")
+    if rollback and args.gate_result:
+        raise UsageError("--rollback takes no --gate-result", hint="drop it to roll back")
 
     from ..mlflow_api.client import calling, connect
     from ..mlflow_api.registry import alias_version, version_tags
@@ -84,7 +89,9 @@ def run(args: argparse.Namespace) -> Outcome:
     client = connect(cfg, extra="gate")
     with calling(f"the promotion of '{model}'"):
         if rollback:
-            details = do_rollback(client, model, aliases, reason=args.reason or None)
+            details = do_rollback(
+                client, model, aliases, reason=args.reason or None, version=str(args.version) or None
+            )
         else:
             if decision is None:
                 version = (

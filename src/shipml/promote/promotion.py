@@ -213,13 +213,33 @@ def _note(repaired: list[str]) -> str:
 
 
 def rollback(
-    client: MlflowClient, model: str, aliases: Aliases, *, reason: str | None = None
+    client: MlflowClient,
+    model: str,
+    aliases: Aliases,
+    *,
+    reason: str | None = None,
+    version: str | None = None,
 ) -> PromoteDetails:
-    """Point ``champion`` back at ``previous-champion`` and drop the latter, so a re-run is a no-op."""
+    """Point ``champion`` back at ``previous-champion`` and drop the latter, so a re-run is a no-op.
+
+    With ``version`` (a release rolling back *its own* promotion) nothing happens unless that
+    version is still champion: a later release's champion is never undone by an earlier one's
+    failure. It also allows undoing a first promotion (no champion before it): the alias is
+    withdrawn, which is the registry's state before that release. Without ``version`` that
+    stays an error, so a hand-typed rollback never leaves a model without a champion.
+    """
     with registry_lock(client, model) as lease:
         champion = alias_version(client, model, aliases.champion)
         previous = alias_version(client, model, aliases.previous)
         repaired = reconcile(client, model, champion)
+        if version is not None and champion != version:
+            return _not_champion(client, model, aliases, version, champion)
+        first = (
+            champion is not None
+            and version_tags(client, model, champion).get(T.FROM_VERSION) == T.NO_CHAMPION
+        )
+        if previous is None and version is not None and champion is not None and first:
+            return _withdraw_first(client, lease, model, aliases, champion, reason, repaired)
         if previous is None:
             restored_from = version_tags(client, model, champion).get(T.ROLLBACK_FROM) if champion else None
             if champion and restored_from:
@@ -233,7 +253,8 @@ def rollback(
                 )
             raise InputDataError(
                 f"registered model '{model}' has no '{aliases.previous}' alias: nothing to roll back to",
-                hint="promote sets it when it replaces a champion; set it by hand to roll back elsewhere",
+                hint="promote sets it when it replaces a champion; set it by hand to roll back elsewhere "
+                "(to withdraw a first champion, name it: --rollback --version N)",
             )
         if previous != champion:
             why = reason or f"rollback from version {champion or 'none'}"
@@ -259,3 +280,50 @@ def rollback(
             message=f"'{aliases.champion}' rolled back from version {rolled_from or 'none'} "
             f"to version {previous}" + _note(repaired),
         )
+
+
+def _not_champion(
+    client: MlflowClient, model: str, aliases: Aliases, version: str, champion: str | None
+) -> PromoteDetails:
+    """The version to roll back is no longer champion: already rolled back, or replaced since."""
+    tags = version_tags(client, model, version)
+    if T.DEMOTED_AT in tags:
+        why = f"already rolled back: version {version} was demoted at {tags[T.DEMOTED_AT]}"
+    else:
+        now = f"version {champion}" if champion else "unset"
+        why = f"version {version} is not '{aliases.champion}' (that is {now})"
+        runner.warning(f"{model}: {why}; nothing rolled back, '{aliases.champion}' left as it is")
+    return PromoteDetails(
+        registered_model=model,
+        action="noop",
+        champion_version=champion,
+        previous_version=alias_version(client, model, aliases.previous),
+        alias=aliases.champion,
+        message=why,
+    )
+
+
+def _withdraw_first(
+    client: MlflowClient,
+    lease: Lease,
+    model: str,
+    aliases: Aliases,
+    champion: str,
+    reason: str | None,
+    repaired: list[str],
+) -> PromoteDetails:
+    """Undo a first promotion: before it no version was champion, so none is after the rollback."""
+    why = reason or f"rollback of the first champion, version {champion}"
+    set_tags(client, model, champion, _provenance(T.ROLLBACK, why, from_version=champion))
+    client.set_model_version_tag(model, champion, T.DEMOTED_AT, T.now_iso())
+    _fence(lease, client, aliases.champion, champion, f"withdrawing '{aliases.champion}'")
+    client.delete_registered_model_alias(model, aliases.champion)  # the commit point
+    return PromoteDetails(
+        registered_model=model,
+        action="rolled_back",
+        champion_version=None,
+        previous_version=champion,
+        alias=aliases.champion,
+        message=f"'{aliases.champion}' withdrawn from version {champion}, the first champion: as before "
+        "its promotion, no version is champion" + _note(repaired),
+    )
