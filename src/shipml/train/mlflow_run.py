@@ -128,6 +128,7 @@ class TrainingRun:
         self._version: ModelVersion | None = None
         self._created_model: str | None = None
         self._alias_set = False
+        self._metrics: dict[str, float] = {}  # logged with the model (see log_metrics)
 
     def __enter__(self) -> TrainingRun:
         import mlflow
@@ -149,6 +150,7 @@ class TrainingRun:
 
         if exc is None:
             try:
+                self._flush_metrics()
                 mlflow.end_run("FINISHED")
             except Exception as end_exc:  # registered and aliased, but the run's status could not be saved
                 translated = translate(end_exc)
@@ -158,6 +160,8 @@ class TrainingRun:
             return
         self._rollback()
         # The server may be the thing that failed; the original error matters more.
+        with contextlib.suppress(Exception):
+            self._flush_metrics()  # a failed run still shows how far it got
         with contextlib.suppress(Exception):
             mlflow.end_run("KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
         if isinstance(exc, ShipmlError):
@@ -192,13 +196,23 @@ class TrainingRun:
         mlflow.log_params({k: str(v)[:MAX_PARAM_CHARS] for k, v in params.items()})
 
     def log_metrics(self, metrics: dict[str, dict[str, float]]) -> None:
+        """Keep the metrics to log them with the model, in one call that links them to it.
+
+        MLflow 3 links a run's metrics to a model logged after them by reading each metric's history
+        back and logging it again (one round trip per metric, ~15 here); logged once with the model's
+        id they land on the run and on the model in a single batch. Without a model (a failure
+        before it) they are logged at the end of the run.
+        """
+        self._metrics.update(
+            {f"{split}_{name}": value for split, values in metrics.items() for name, value in values.items()}
+        )
+
+    def _flush_metrics(self, model_id: str | None = None) -> None:
         import mlflow
 
-        flat = {
-            f"{split}_{name}": value for split, values in metrics.items() for name, value in values.items()
-        }
-        if flat:
-            mlflow.log_metrics(flat)
+        if self._metrics:
+            mlflow.log_metrics(self._metrics, model_id=model_id)
+            self._metrics = {}
 
     def log_evaluation(self, frame: pd.DataFrame) -> None:
         """The held-out rows (features + target) the gate scores champion and challenger on."""
@@ -228,6 +242,7 @@ class TrainingRun:
             signature=signature,
             input_example=X.head(EXAMPLE_ROWS),
         )
+        self._flush_metrics(info.model_id)
         return info
 
     def register(self, name: str, info: ModelInfo, tags: dict[str, str]) -> ModelVersion:

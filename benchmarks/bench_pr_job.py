@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""The PR job's step time: ``shipml validate``, ``train``, ``gate``, ``comment`` as a user's job runs them.
+
+Each command is a fresh process of the installed ``shipml`` console script, in a copy of the bundled
+churn example, against a real MLflow tracking server on loopback (``tests/support/services.py``);
+``comment`` composes the report into a file (no posting: that is ``bench_comment``'s subject). A
+warm-up pass (validate, train, gate, promote) writes the bytecode cache, as a runner's first step
+does, and makes a champion, so every timed ``gate`` compares two models as on a real pull request.
+
+Each step's wall time is the median of the plain runs. It is split with one instrumented run:
+
+- start-up/imports: the bare interpreter (``python -c pass``) plus every import the command makes,
+  as the interpreter itself reports it (``-X importtime``, the top-level cumulative times);
+- I/O: time blocked in sockets (MLflow round trips), ``time.sleep`` (retry waits), subprocesses
+  (git) and pandas reading/writing CSV files, measured by wrapping those calls (nested calls are
+  counted once) in the probe that runs the command; nothing in shipml is changed for this;
+- work: the rest (fitting, scoring, checks, composing results).
+
+``--help`` of each command is the floor: what a step costs before it does anything.
+
+    .venv/bin/python -m benchmarks.bench_pr_job [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support import services
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "churn"
+GOAL_S = 15.0
+STEPS = ("validate", "train", "gate", "comment")
+
+# Runs the command as the console script does, with I/O calls wrapped to time them. pandas is
+# imported first only for commands that import it anyway (the import-set test pins that), so the
+# import total is unchanged; its CSV calls can then be wrapped.
+PROBE = r"""
+import sys, time, socket, subprocess, atexit
+io_s = [0.0]
+depth = [0]
+def timed(fn):
+    def wrapper(*args, **kwargs):
+        if depth[0]:
+            return fn(*args, **kwargs)
+        depth[0] += 1
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            io_s[0] += time.perf_counter() - start
+            depth[0] -= 1
+    return wrapper
+for name in ("connect", "sendall", "send", "recv", "recv_into"):
+    setattr(socket.socket, name, timed(getattr(socket.socket, name)))
+subprocess.Popen.wait = timed(subprocess.Popen.wait)
+subprocess.Popen.communicate = timed(subprocess.Popen.communicate)
+time.sleep = timed(time.sleep)
+if sys.argv[1] in ("validate", "train", "gate"):
+    import pandas
+    pandas.read_csv = timed(pandas.read_csv)
+    pandas.DataFrame.to_csv = timed(pandas.DataFrame.to_csv)
+atexit.register(lambda: sys.stderr.write(f"\nBENCH_IO_S={io_s[0]:.6f}\n"))
+from shipml.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@dataclass
+class Split:
+    imports: float
+    io: float
+
+
+def _env(work: Path, tracking_uri: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "SHIPML_"))}
+    env.update(
+        {
+            "SHIPML_HOME": str(work / ".shipml"),
+            "MLFLOW_TRACKING_URI": tracking_uri,
+            "SHIPML_MLFLOW__REGISTERED_MODEL": f"bench-pr-{work.name}",
+            "SHIPML_MLFLOW__EXPERIMENT": f"bench-pr-{work.name}",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "true",
+            # Bytecode like a normal install, cached privately (never written into the venv).
+            "PYTHONDONTWRITEBYTECODE": "",
+            "PYTHONPYCACHEPREFIX": str(work / "pycache"),
+        }
+    )
+    return env
+
+
+def _argv(step: str, results: Path, work: Path) -> list[str]:
+    if step == "comment":
+        return ["comment", "--results", str(results), "--output", str(work / "report.md")]
+    if step == "promote":
+        return [
+            "promote",
+            "--gate-result",
+            str(results / "gate.json"),
+            "--result-file",
+            str(results / "p.json"),
+        ]
+    return [step, "--result-file", str(results / f"{step}.json")]
+
+
+def _run(
+    cmd: list[str], env: dict[str, str], cwd: Path, *, ok: tuple[int, ...] = (0, 1)
+) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok:  # 1 is a gate's "no", part of a PR job
+        raise SystemExit(
+            f"{' '.join(cmd[:3])} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-3000:]}"
+        )
+    return elapsed, proc.stderr
+
+
+def _import_total(stderr: str) -> float:
+    """Sum of the top-level cumulative import times that ``-X importtime`` printed, in seconds."""
+    total = 0
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        parts = line.split("|")
+        name = parts[2]
+        if parts[1].strip().isdigit() and len(name) - len(name.lstrip()) == 1:  # top level: one space
+            total += int(parts[1])
+    return total / 1e6
+
+
+def _split(step: str, env: dict[str, str], cwd: Path, argv: list[str]) -> Split:
+    _, stderr = _run([sys.executable, "-X", "importtime", "-c", PROBE, *argv], env, cwd)
+    io = next(float(line.split("=", 1)[1]) for line in stderr.splitlines() if line.startswith("BENCH_IO_S="))
+    return Split(imports=_import_total(stderr), io=io)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="shipml-bench-pr-job-"))
+    state = work / "services"
+    shipml = str(Path(sys.executable).with_name("shipml"))
+    try:
+        project = work / "churn"
+        shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".shipml", "__pycache__"))
+        server = services.start("mlflow", state)
+        env = _env(work, server.url)
+        results = work / ".shipml" / "results"
+        for step in ("validate", "train", "gate", "promote"):  # warm-up: bytecode, and a champion
+            _run([shipml, *_argv(step, results, work)], env, project)
+        walls: dict[str, list[float]] = {step: [] for step in STEPS}
+        for _ in range(args.rounds):
+            for step in STEPS:
+                walls[step].append(_run([shipml, *_argv(step, results, work)], env, project)[0])
+        floor = statistics.median(_run([sys.executable, "-c", "pass"], env, project)[0] for _ in range(5))
+        helps = {step: _run([shipml, step, "--help"], env, project)[0] for step in STEPS}
+        splits = {step: _split(step, env, project, _argv(step, results, work)) for step in STEPS}
+    finally:
+        services.stop("mlflow", state)
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(
+        f"bench_pr_job: churn example, real MLflow server, {args.rounds} rounds, medians; "
+        f"bare interpreter {floor:.2f} s"
+    )
+    print(f"  {'step':<9} {'wall':>6}  {'start-up+imports':>16} {'I/O':>6} {'work':>6}   {'--help':>6}  runs")
+    total = 0.0
+    for step in STEPS:
+        wall = statistics.median(walls[step])
+        total += wall
+        startup = floor + splits[step].imports
+        io = splits[step].io
+        work_s = max(wall - startup - io, 0.0)
+        runs = ", ".join(f"{t:.2f}" for t in walls[step])
+        print(
+            f"  {step:<9} {wall:6.2f}  {startup:16.2f} {io:6.2f} {work_s:6.2f}   {helps[step]:6.2f}  ({runs})"
+        )
+    verdict = "within" if total <= GOAL_S else "OVER"
+    print(
+        f"  PR job total {total:.2f} s -> {verdict} goal (<= {GOAL_S:.0f} s); "
+        f"--help floor total {sum(helps.values()):.2f} s"
+    )
+    return 0 if total <= GOAL_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
