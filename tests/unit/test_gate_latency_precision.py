@@ -62,3 +62,41 @@ def test_a_looser_precision_stops_sooner(monkeypatch: pytest.MonkeyPatch) -> Non
     tight = len(_run(precision=0.02)[0])
     loose = len(_run(precision=0.2)[0])
     assert PRECISION_MIN_CALLS <= loose < tight
+
+
+def test_a_ratio_clearly_inside_its_limit_stops_noisy_timing_at_the_minimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The judged p95 ratio is ~1 against a limit of 2: more calls could not change the verdict."""
+    rng = np.random.default_rng(5)
+    # a steady median, and a heavy tail (1 call in 10 stalls) that keeps p95 from ±5% in 600 calls
+    _fake_clock(monkeypatch, lambda: 2.0 + rng.normal(0, 0.02) + (rng.random() < 0.1) * rng.lognormal(1, 1))
+    inputs = [[object()] * 200, [object()] * 200]
+    deadline = time.monotonic() + 60
+    unjudged = _rows_until_precise([None, None], inputs, 3, deadline, 0.05)
+    assert len(unjudged[0]) == 600
+    judged = _rows_until_precise([None, None], inputs, 3, deadline, 0.05, {0.95: 2.0})
+    assert len(judged[0]) < 600  # p50 got precise, and p95's side of the limit became clear
+
+
+def test_a_ratio_near_its_limit_is_measured_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Challenger ~1.9x slower against a limit of 2: the side is not clear, so timing goes on."""
+    rng = np.random.default_rng(6)
+    which = [0]
+
+    def draw() -> float:
+        which[0] += 1
+        return float(rng.lognormal(0.0, 0.8)) * (1.9 if which[0] % 2 else 1.0)
+
+    _fake_clock(monkeypatch, draw)
+    inputs = [[object()] * 200, [object()] * 200]
+    times = _rows_until_precise([None, None], inputs, 3, time.monotonic() + 60, 0.05, {0.95: 2.0})
+    assert len(times[0]) == 600
+    assert not budgets.ratio_decided(times[0][:100], times[1][:100], 0.95, 2.0)
+
+
+def test_ratio_decided_needs_both_cis_to_clear_the_limit() -> None:
+    steady = [1.0 + 0.001 * i for i in range(200)]
+    assert budgets.ratio_decided(steady, [x * 1.2 for x in steady], 0.95, 2.0)  # clearly below
+    assert budgets.ratio_decided(steady, [x * 3.0 for x in steady], 0.95, 2.0)  # clearly above
+    assert not budgets.ratio_decided(steady, [x * 2.0 for x in steady], 0.95, 2.0)  # on the limit

@@ -135,7 +135,8 @@ class BudgetSection(Section):
         le=1,
         description="Single-row timing stops once, for every model, the 95% distribution-free CI of its "
         "p50 and p95 is within ± this share of the value (checked every 50 calls, from 100 on); 0.05 "
-        "= ±5%. Capped by latency_rows × repeats calls and 20 s.",
+        "= ±5%. A quantile with a ratio limit also stops once the ratio's range from those CIs is "
+        "wholly below or above the limit. Capped by latency_rows × repeats calls and 20 s.",
     )
 
 

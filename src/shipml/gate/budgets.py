@@ -6,7 +6,9 @@ A, ...) on the same rows, single rows and batches alike, within a wall-clock
 cap; the report gives the ratio. Single rows are timed only as long as the
 precision asks: every 50 calls the p50 and p95 of each model get a
 distribution-free CI, and timing stops once each is within
-``budgets.latency_precision`` of its value (the cap still applies). Each latency quantile row gets its own
+``budgets.latency_precision`` of its value, or, for a quantile with a ratio limit,
+once the ratio's range from those CIs lies wholly on one side of the limit (more
+calls could not change that verdict); the cap still applies. Each latency quantile row gets its own
 comparison: a paired bootstrap of the call indices (the two models' timings of
 the same input are a pair) gives a percentile CI of that quantile's difference (ms) and
 the p-value that inverts it, so a difference inside timer noise is not painted
@@ -102,20 +104,55 @@ def quantile_ci(times: np.ndarray[Any, np.dtype[np.float64]], q: float) -> tuple
     return float(x[lo]), float(np.quantile(x, q)), float(x[hi])
 
 
+def _precise(times: np.ndarray[Any, np.dtype[np.float64]], q: float, precision: float) -> bool:
+    lo, value, hi = quantile_ci(times, q)
+    return value > 0 and (hi - lo) / 2 <= precision * value
+
+
 def precise_enough(times: list[float], precision: float) -> bool:
     """Whether the p50 and p95 of ``times`` are each known within ± ``precision`` of their value."""
     arr = np.asarray(times, dtype=np.float64)
+    return all(_precise(arr, q, precision) for q in (0.5, 0.95))
+
+
+def ratio_decided(champion: list[float], challenger: list[float], q: float, limit: float) -> bool:
+    """Whether ``quantile(challenger) / quantile(champion)`` is surely on one side of ``limit``.
+
+    Conservative: the ratio's range is built from both quantiles' 95% CIs (challenger's low
+    over champion's high, and the reverse), so "decided" needs both models' timings to agree.
+    """
+    a_lo, _, a_hi = quantile_ci(np.asarray(champion, dtype=np.float64), q)
+    b_lo, _, b_hi = quantile_ci(np.asarray(challenger, dtype=np.float64), q)
+    if a_lo <= 0:
+        return False
+    return b_hi / a_lo < limit or b_lo / a_hi > limit
+
+
+def _enough(times: list[list[float]], precision: float, limits: dict[float, float]) -> bool:
+    """Every quantile is precise enough, or (a judged ratio) its side of the limit is already clear."""
+    arrays = [np.asarray(t, dtype=np.float64) for t in times]
     for q in (0.5, 0.95):
-        lo, value, hi = quantile_ci(arr, q)
-        if value <= 0 or (hi - lo) / 2 > precision * value:
+        if all(_precise(a, q, precision) for a in arrays):
+            continue
+        limit = limits.get(q)
+        if limit is None or len(times) != 2 or not ratio_decided(times[0], times[1], q, limit):
             return False
     return True
 
 
 def _rows_until_precise(
-    calls: list[Any], inputs: list[list[pd.DataFrame]], rounds: int, deadline: float, precision: float
+    calls: list[Any],
+    inputs: list[list[pd.DataFrame]],
+    rounds: int,
+    deadline: float,
+    precision: float,
+    limits: dict[float, float] | None = None,
 ) -> list[list[float]]:
-    """Single rows, interleaved, in blocks; stop once every model's quantiles are precise enough."""
+    """Single rows, interleaved, in blocks; stop once every quantile is precise or its ratio decided.
+
+    ``limits`` maps a quantile (0.5, 0.95) to the champion/challenger ratio the gate judges it
+    against: once that ratio is clearly on one side, more calls cannot change the verdict.
+    """
     per_round = len(inputs[0])
     plan = [i for _ in range(rounds) for i in range(per_round)]
     times: list[list[float]] = [[] for _ in calls]
@@ -126,7 +163,7 @@ def _rows_until_precise(
             mine.extend(new)
         if time.monotonic() > deadline or len(got[0]) < len(block):
             break
-        if len(times[0]) >= PRECISION_MIN_CALLS and all(precise_enough(t, precision) for t in times):
+        if len(times[0]) >= PRECISION_MIN_CALLS and _enough(times, precision, limits or {}):
             break
     return times
 
@@ -148,12 +185,15 @@ def measure_latency(
     gc.disable()  # a collection landing in one model's call would be charged to that model
     try:
         batch_times = _interleaved(calls, batches, cfg.repeats, start + TIME_CAP_S * BATCH_SHARE)
-        row_times = _rows_until_precise(calls, rows, cfg.repeats, start + TIME_CAP_S, cfg.latency_precision)
+        limits = {q: r for q, r in ((0.5, cfg.latency_p50_ratio), (0.95, cfg.latency_p95_ratio)) if r}
+        row_times = _rows_until_precise(
+            calls, rows, cfg.repeats, start + TIME_CAP_S, cfg.latency_precision, limits
+        )
     finally:
         if enabled:
             gc.enable()
     wanted_rows, wanted_batches = len(rows[0]) * cfg.repeats, BATCH_CALLS * cfg.repeats
-    precise = all(precise_enough(t, cfg.latency_precision) for t in row_times if len(t))
+    precise = len(row_times[0]) > 0 and _enough(row_times, cfg.latency_precision, limits)
     if (len(row_times[0]) < wanted_rows and not precise) or len(batch_times[0]) < wanted_batches:
         runner.notice(
             f"latency: {len(row_times[0])} of {wanted_rows} single-row and {len(batch_times[0])} of "
