@@ -118,9 +118,13 @@ class ProbedRun:
 
 
 def probe_run(argv: list[str], cwd: Path, modules_file: Path, env: dict[str, str]) -> ProbedRun:
-    """``shipml ARGV`` in a fresh interpreter; the modules it had imported when it exited."""
+    """``shipml ARGV`` in a fresh interpreter; the modules it had imported when it exited.
+
+    On one CPU (``taskset``): validate then measures drift in this process instead of a forked
+    child (shipml.beside), so every module its run needs is in the one list the probe writes.
+    """
     proc = subprocess.run(
-        [sys.executable, "-c", RUN_PROBE, *argv],
+        ["taskset", "-c", "0", sys.executable, "-c", RUN_PROBE, *argv],
         cwd=cwd,
         env={**os.environ, **env, "SHIPML_PROBE_MODULES": str(modules_file)},
         capture_output=True,

@@ -1,7 +1,8 @@
 """One validation run, in the order that keeps bad input from leaving anything behind.
 
-Suites are parsed and checked against GX before any data is read, the data is
-checked before anything is evaluated, and the artefacts (GX result JSON,
+Suites are parsed before any data is read (and checked against GX there too,
+unless drift runs: then GX is imported beside it), the data is checked before
+anything is evaluated, and the artefacts (GX result JSON,
 Evidently HTML) are written only once every check has run, each atomically. A
 run that fails with exit 2 therefore leaves the output directory as it was.
 """
@@ -10,13 +11,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import runner
+from .. import beside, runner
 from ..config import ShipmlConfig
+from ..config.validate import DriftSection
 from ..contracts.validate import Artifacts, Counts, DriftSummary, ExpectationOutcome, ValidateDetails
 from ..datasets import read_table
 from ..errors import InputDataError, UsageError
@@ -56,7 +60,8 @@ def execute(request: Request) -> Outcome:
         return spark_pipeline.execute(request)
     cfg = request.cfg
     section = cfg.validate_
-    suites = load_suites(request.suites)
+    # GX is imported where the expectations run, beside the drift part (Evidently), not up front
+    suites = load_suites(request.suites, check_with_gx=not (request.drift and request.reference))
     file_specs = [spec for suite in suites for spec in suite.expectations]
     with stage("Reading data"):
         current = inputs.read_data(request.data, "current data")
@@ -89,21 +94,34 @@ def execute(request: Request) -> Outcome:
             reference, current, section.drift, target=cfg.data.target, ignore=[*ignore, *empty]
         )
 
-    outcomes: list[ExpectationOutcome] = []
-    gx_raw: dict[str, Any] | None = None
-    if specs:
-        with stage(f"Checking {len(specs)} expectations (Great Expectations)"):
-            outcomes, gx_raw = gx_runner.run(current, specs)
-    drift_run = None
-    if prepared is not None:
-        with stage(f"Measuring drift on {len(prepared.plans)} columns (Evidently)"):
-            drift_run = drift.measure(prepared, section.drift)
+    def expectations() -> tuple[list[ExpectationOutcome], dict[str, Any] | None]:
+        return gx_runner.run(current, specs) if specs else ([], None)
 
-    outcomes = [*(empty_column_outcome(column) for column in empty), *outcomes]
-    summary = drift_run.summary if drift_run is not None else None
-    if summary is not None and empty:
-        summary.skipped_empty = list(empty)
-    artifacts = _write_artifacts(request.output_dir, gx_raw, drift_run)
+    drift_run: SavedDrift | None = None
+    if prepared is None:
+        with stage(f"Checking {len(specs)} expectations (Great Expectations)"):
+            outcomes, gx_raw = expectations()
+    else:
+        plans = prepared  # bound for the closure (mypy: not None there)
+        title = f"Measuring drift on {len(plans.plans)} columns (Evidently)"
+        if specs:  # the two import different libraries and share nothing: one beside the other
+            title = (
+                f"Checking {len(specs)} expectations (Great Expectations) and {title[0].lower()}{title[1:]}"
+            )
+        with stage(title):
+            drift_run, (outcomes, gx_raw) = beside.together(
+                lambda: _measure_and_render(plans, section.drift), expectations
+            )
+
+    try:
+        outcomes = [*(empty_column_outcome(column) for column in empty), *outcomes]
+        summary = drift_run.summary if drift_run is not None else None
+        if summary is not None and empty:
+            summary.skipped_empty = list(empty)
+        artifacts = _write_artifacts(request.output_dir, gx_raw, drift_run)
+    finally:
+        if drift_run is not None:
+            drift_run.discard()
     return conclude(
         request,
         outcomes,
@@ -113,6 +131,36 @@ def execute(request: Request) -> Outcome:
         data=[display_path(p) for p in request.data],
         reference=display_path(request.reference) if request.reference and reference is not None else None,
     )
+
+
+@dataclass
+class SavedDrift:
+    """Drift measured and its HTML report rendered to a temporary file, in whichever process ran it."""
+
+    summary: DriftSummary
+    html: str
+
+    def save_html(self, path: str) -> None:
+        shutil.move(self.html, path)
+
+    def discard(self) -> None:
+        Path(self.html).unlink(missing_ok=True)
+
+
+def _measure_and_render(prepared: drift.Prepared, section: DriftSection) -> SavedDrift:
+    """The whole drift part, report included, so it can run beside the expectations (see beside.py)."""
+    run = drift.measure(prepared, section)
+    fd, html = tempfile.mkstemp(prefix="shipml-drift-", suffix=".html")
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(html, 0o666 & ~umask)  # a report like any other file written here, not mkstemp's 0600
+    try:
+        run.save_html(html)
+    except BaseException:
+        Path(html).unlink(missing_ok=True)
+        raise
+    return SavedDrift(run.summary, html)
 
 
 def conclude(
@@ -148,13 +196,18 @@ def conclude(
     return Outcome(status=status, summary=summarize(details, reasons), details=details, reasons=reasons)
 
 
-def load_suites(paths: Sequence[Path]) -> list[Suite]:
-    """Parsed suites, checked against GX (unknown types, bad arguments) before any data is read."""
+def load_suites(paths: Sequence[Path], *, check_with_gx: bool = True) -> list[Suite]:
+    """Parsed suites, checked against GX (unknown types, bad arguments) before any data is read.
+
+    ``check_with_gx=False`` leaves that check to the run itself (it builds the same objects and
+    raises the same errors), so importing GX can happen beside the drift part.
+    """
     suites: list[Suite] = []
     if paths:
-        with stage("Loading expectation suites (Great Expectations)"):
+        with stage("Loading expectation suites" + (" (Great Expectations)" if check_with_gx else "")):
             suites = [load_suite(path) for path in paths]
-            gx_runner.build_expectations([spec for suite in suites for spec in suite.expectations])
+            if check_with_gx:
+                gx_runner.build_expectations([spec for suite in suites for spec in suite.expectations])
     for suite in suites:
         if not suite.expectations:  # e.g. `columns: {}`: passing it would say nothing was wrong
             runner.warning(

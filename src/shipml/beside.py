@@ -1,0 +1,112 @@
+"""Run one piece of work in a forked child while the parent does another, on a second core.
+
+Why: ``shipml validate`` spends most of a small PR's step importing Great Expectations and
+Evidently (about 3 s each on a runner), and the two parts do not depend on each other.
+Imports are Python work under one GIL, so threads would not overlap them; a forked child
+inherits the data already read and overlaps the whole drift part with the expectations.
+
+The child's result comes back pickled through a pipe. A shipml error raised in the child is
+raised again in the parent with the same type, message and hint (so the exit code is the
+one the work would have had); anything else becomes an internal error carrying the child's
+traceback. Where fork is unavailable or only one CPU is usable, the two run one after the
+other in this process, with the same results.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .errors import ShipmlError
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """fork is used on Linux with two or more usable CPUs (macOS forbids fork after some libraries)."""
+    return sys.platform == "linux" and hasattr(os, "fork") and _cpus() >= 2
+
+
+class ChildFailed(RuntimeError):
+    """The forked work ended without a result: it crashed (a signal) or raised a non-shipml error."""
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _encode_error(exc: BaseException) -> tuple[str, Any]:
+    if isinstance(exc, ShipmlError):
+        return "shipml", (type(exc), exc.message, exc.hint)
+    return "other", "".join(traceback.format_exception(exc))
+
+
+def together(child: Callable[[], A], parent: Callable[[], B]) -> tuple[A, B]:
+    """``(child(), parent())``, the first in a forked process when that can run beside this one."""
+    if not can_fork():
+        return child(), parent()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: do the work, send the outcome, leave without running the parent's exit code
+        os.close(read_fd)
+        code = 0
+        try:
+            try:
+                payload: tuple[str, Any] = ("ok", child())
+            except BaseException as exc:  # every outcome goes back to the parent
+                payload = _encode_error(exc)
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_fd, view) :]
+        except BaseException:  # e.g. an unpicklable result: the parent reports no result
+            code = 70
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(write_fd)
+    try:
+        mine = parent()
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.close(read_fd)
+        os.waitpid(pid, 0)
+        raise
+    data = _read_all(read_fd)
+    os.close(read_fd)
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        how = (
+            f"was killed by signal {os.WTERMSIG(status)}"
+            if os.WIFSIGNALED(status)
+            else f"exited with {os.waitstatus_to_exitcode(status)} and no result"
+        )
+        raise ChildFailed(f"the work run beside this process {how}")
+    kind, value = pickle.loads(data)  # our own child's bytes through our own pipe
+    if kind == "ok":
+        return value, mine
+    if kind == "shipml":
+        cls, message, hint = value
+        error = cls.__new__(cls)
+        ShipmlError.__init__(error, message, hint=hint)
+        raise error
+    raise ChildFailed(f"the work run beside this process failed:\n{value}")

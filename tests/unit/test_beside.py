@@ -1,0 +1,80 @@
+"""Work run in a forked child beside the parent: results, errors and crashes come back as they were."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from shipml import beside
+from shipml.errors import ExitCode, InfrastructureUnreachable, InputDataError, MissingExtra
+
+
+def test_both_results_come_back_and_the_child_really_ran_in_another_process() -> None:
+    assert beside.can_fork()  # CI machines have 2 CPUs: the forked path is the one tested here
+    parent_pid = os.getpid()
+    child, mine = beside.together(lambda: (os.getpid(), list(range(5))), lambda: "parent")
+    assert child[0] != parent_pid and child[1] == [0, 1, 2, 3, 4] and mine == "parent"
+
+
+def test_the_two_overlap_in_time() -> None:
+    start = time.monotonic()
+    beside.together(lambda: time.sleep(0.6), lambda: time.sleep(0.6))
+    assert time.monotonic() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        InputDataError("column 'age' is empty", hint="fill it"),
+        InfrastructureUnreachable("worker lost"),
+        MissingExtra("validate", "evidently"),
+    ],
+)
+def test_a_shipml_error_in_the_child_is_raised_again_with_its_type_message_and_hint(error: Exception) -> None:
+    def child() -> None:
+        raise error
+
+    with pytest.raises(type(error)) as caught:
+        beside.together(child, lambda: None)
+    assert str(caught.value) == str(error)
+    assert caught.value.exit_code == error.exit_code  # type: ignore[attr-defined]
+    assert caught.value.exit_code in (ExitCode.BAD_INPUT, ExitCode.INFRASTRUCTURE)  # type: ignore[attr-defined]
+
+
+def test_any_other_error_in_the_child_carries_its_traceback() -> None:
+    def child() -> None:
+        raise KeyError("missing")
+
+    with pytest.raises(beside.ChildFailed, match="KeyError: 'missing'"):
+        beside.together(child, lambda: None)
+
+
+def test_a_child_killed_by_a_signal_is_an_error_not_an_empty_result() -> None:
+    with pytest.raises(beside.ChildFailed, match="killed by signal 9"):
+        beside.together(lambda: os.kill(os.getpid(), signal.SIGKILL), lambda: None)
+
+
+def test_an_error_in_the_parent_stops_the_child(tmp_path: Path) -> None:
+    marker = tmp_path / "child-finished"
+
+    def child() -> None:
+        time.sleep(2)
+        marker.write_text("done")
+
+    def parent() -> None:
+        raise InputDataError("bad suite")
+
+    with pytest.raises(InputDataError, match="bad suite"):
+        beside.together(child, parent)
+    time.sleep(2.5)
+    assert not marker.exists()
+
+
+def test_without_fork_the_same_results_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(beside, "can_fork", lambda: False)
+    child, mine = beside.together(os.getpid, lambda: "parent")
+    assert child == os.getpid() and mine == "parent"
