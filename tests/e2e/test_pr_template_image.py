@@ -142,3 +142,4 @@ def test_pr_starter_builds_and_scans_the_image_when_the_repo_has_a_dockerfile_an
     assert "✅ Scan **passed**: nothing blocks (fails on CRITICAL)." in section, section
     assert re.search(r"^\| all \| 0 \| 1 \| 0 \|", section, re.MULTILINE), section  # the artifact's counts
     assert "| HIGH | `CVE-2018-18074` | requests |" in section, section
+    assert "Dockerfile `Dockerfile`" in section and "hostexecutor" not in section, section  # repo path

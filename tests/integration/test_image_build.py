@@ -299,6 +299,9 @@ def test_own_dockerfile_args_target_and_failing_step(own_dockerfile: Project) ->
     image = _docker(own_dockerfile.env["DOCKER_HOST"]).images.get(result["details"]["image_id"])
     assert image.labels["custom.flavour"] == "spicy" and image.labels["custom.stage"] == "first"
     assert image.labels["org.opencontainers.image.created"]
+    assert (
+        result["details"]["dockerfile"] == "app/Dockerfile"
+    )  # as the repository names it, not a runner path
 
     run, result = own_dockerfile.shipml("build", "--no-push")
     assert run.code == 1, run.output

@@ -157,7 +157,8 @@ def build(
         tags = labels.render_tags(section.tags, provenance, where=cfg.where("image", "tags"))
         details: dict[str, Any] = {
             "default_image": not own,
-            "dockerfile": str(context / docker_file) if own else None,
+            # relative to the workspace: the PR comment shows it, and a runner path means nothing there
+            "dockerfile": runner.display_path(context / docker_file) if own else None,
             "base": None if own else section.base,
             "model_uri": provenance.model_uri,
             "model_name": provenance.model_name,
