@@ -10,7 +10,8 @@ reference and a shifted current set of the same size, drift on every column plus
 (``--pandas-up-to`` rows). Printed per case: wall time, rows/s (current + reference rows
 over wall time) and the peak RSS of the step's processes (the Python driver and, for
 local[2], the JVM that also runs the tasks). ``--cluster`` adds a standalone master +
-one worker from tests.support.spark_cluster (driver memory 512 MB there).
+one worker (2 cores, 3 GB; executor 2 GB) from tests.support.spark_cluster, driver memory 512 MB
+there (only aggregates come back); local[2] gets a 2 GB driver because its tasks run inside it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,14 @@ def run_case(work: Path, data: Path, engine: str, master: str | None) -> tuple[f
     project = work / f"project-{engine}-{master or 'pandas'}".replace("/", "_").replace(":", "_")
     project.mkdir(parents=True, exist_ok=True)
     (project / "suite.yaml").write_text(SUITE)
-    spark = f"spark:\n  master: '{master}'\n  conf: {{spark.driver.memory: 512m}}\n" if master else ""
+    # local[2] runs the tasks inside the driver, so it gets the memory; on the cluster the driver
+    # keeps 512 MB (only aggregates come back to it) and the executor does the work
+    conf = (
+        "{spark.driver.memory: 2g}"
+        if master and master.startswith("local")
+        else "{spark.driver.memory: 512m, spark.executor.memory: 2g}"
+    )
+    spark = f"spark:\n  master: '{master}'\n  conf: {conf}\n" if master else ""
     (project / "shipml.yaml").write_text(
         f"data: {{current: {data}/cur, reference: {data}/ref}}\n"
         f"validate:\n  engine: {engine}\n  suites: [suite.yaml]\n  fail_on: never\n{spark}"
@@ -99,7 +107,7 @@ def main() -> int:
         if args.cluster:
             from tests.support import spark_cluster
 
-            cluster = spark_cluster.start(work / "services")
+            cluster = spark_cluster.start(work / "services", cores=2, memory="3g")
         try:
             print(f"{'rows':>12} {'engine':<22} {'wall s':>8} {'rows/s':>12} {'peak RSS MiB':>13}")
             for rows in sizes:

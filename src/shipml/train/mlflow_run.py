@@ -14,7 +14,6 @@ import logging
 import os
 import posixpath
 import tempfile
-import threading
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -63,30 +62,6 @@ def pip_requirements() -> list[str]:
         except metadata.PackageNotFoundError:
             continue
     return pins
-
-
-def index_installed_packages() -> threading.Thread:
-    """Start building MLflow's map of installed packages in a thread; join it before logging the model.
-
-    ``log_model`` checks the requirements it records against the installed packages, and for that
-    MLflow reads the file list of every installed distribution once per process: about 0.5 s on a
-    runner, on the critical path of every training. Model fitting spends its time in native code
-    that releases the GIL, so the same map built beside the fit costs nothing. The map is MLflow's
-    own (a private function, looked up defensively): if it is not there, nothing is done early and
-    MLflow builds it when it needs it, as before.
-    """
-    from mlflow.utils import requirements_utils
-
-    build = getattr(requirements_utils, "_init_modules_to_packages_map", None)
-
-    def run() -> None:
-        if build is not None:
-            with contextlib.suppress(Exception):  # MLflow builds it again itself if this failed
-                build()
-
-    thread = threading.Thread(target=run, name="shipml-package-index", daemon=True)
-    thread.start()
-    return thread
 
 
 def ui_run_url(cfg: ShipmlConfig, experiment_id: str, run_id: str) -> str | None:

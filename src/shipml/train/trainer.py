@@ -101,7 +101,6 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         params = _run_params(cfg, spec, rows)
         run.log_params(params)
         X_train, y_train = splits.train[features], splits.train[target]
-        package_index = mlflow_run.index_installed_packages()  # built beside the fit, used by log_model
         with stage(f"Fitting {spec.name} on {len(X_train)} rows"):
             model = fit(X_train, y_train)
         with stage("Evaluating"):
@@ -125,7 +124,6 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         run.log_metrics(results.model_dump(exclude_none=True))
         evaluation = splits.test[[*features, target]]
         with stage("Logging the model to MLflow"):
-            package_index.join()
             run.log_evaluation(evaluation)
             info = run.log_model(model, X_train)
         with stage(f"Registering {name} and moving @{alias}"):
