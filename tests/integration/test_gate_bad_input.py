@@ -218,9 +218,9 @@ def test_promote_bad_inputs(project: Project, tmp_path: Path) -> None:
     assert run_shipml("doctor", "--result-file", str(other), env=env).code == 0
     one_error_line(run_shipml("promote", *c, "--gate-result", str(other), env=env), 2, "not a gate result")
     one_error_line(
-        run_shipml("promote", *c, "--rollback", "--version", "2", env=env),
+        run_shipml("promote", *c, "--rollback", "--gate-result", str(other), env=env),
         2,
-        "--rollback takes no --gate-result or --version",
+        "--rollback takes no --gate-result",
     )
     one_error_line(
         run_shipml("promote", *c, "--version", project.versions["challenger"], env=env),
