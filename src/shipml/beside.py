@@ -28,7 +28,8 @@ A = TypeVar("A")
 B = TypeVar("B")
 
 
-def _cpus() -> int:
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container's or taskset's limit, not the machine's count)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -37,7 +38,7 @@ def _cpus() -> int:
 
 def can_fork() -> bool:
     """fork is used on Linux with two or more usable CPUs (macOS forbids fork after some libraries)."""
-    return sys.platform == "linux" and hasattr(os, "fork") and _cpus() >= 2
+    return sys.platform == "linux" and hasattr(os, "fork") and usable_cpus() >= 2
 
 
 class ChildFailed(RuntimeError):

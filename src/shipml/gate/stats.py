@@ -13,7 +13,6 @@ not direction-adjusted).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
@@ -22,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
+from ..beside import usable_cpus
 from .metrics import FloatArray, MetricSpec
 
 _CHUNK_ELEMENTS = 1 << 21
@@ -111,11 +111,7 @@ def resample_counts(n: int, n_resamples: int, seed: int) -> Iterator[NDArray[np.
 
 def _workers(n_chunks: int) -> int:
     """Threads for the bootstrap: NumPy releases the GIL in the draws, counts and gathers."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, n_chunks, _MAX_WORKERS))
+    return max(1, min(usable_cpus(), n_chunks, _MAX_WORKERS))
 
 
 def bootstrap_threads(n: int, n_resamples: int) -> int:

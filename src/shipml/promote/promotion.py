@@ -234,11 +234,12 @@ def rollback(
         repaired = reconcile(client, model, champion)
         if version is not None and champion != version:
             return _not_champion(client, model, aliases, version, champion)
-        first = (
-            champion is not None
+        if (
+            previous is None
+            and version is not None
+            and champion is not None
             and version_tags(client, model, champion).get(T.FROM_VERSION) == T.NO_CHAMPION
-        )
-        if previous is None and version is not None and champion is not None and first:
+        ):  # the registry is read only when a first champion is what could be rolled back
             return _withdraw_first(client, lease, model, aliases, champion, reason, repaired)
         if previous is None:
             restored_from = version_tags(client, model, champion).get(T.ROLLBACK_FROM) if champion else None

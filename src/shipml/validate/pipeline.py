@@ -94,23 +94,22 @@ def execute(request: Request) -> Outcome:
             reference, current, section.drift, target=cfg.data.target, ignore=[*ignore, *empty]
         )
 
-    def expectations() -> tuple[list[ExpectationOutcome], dict[str, Any] | None]:
-        return gx_runner.run(current, specs) if specs else ([], None)
-
+    outcomes: list[ExpectationOutcome] = []
+    gx_raw: dict[str, Any] | None = None
     drift_run: SavedDrift | None = None
+    checking = f"Checking {len(specs)} expectations (Great Expectations)"
     if prepared is None:
-        with stage(f"Checking {len(specs)} expectations (Great Expectations)"):
-            outcomes, gx_raw = expectations()
+        if specs:
+            with stage(checking):
+                outcomes, gx_raw = gx_runner.run(current, specs)
     else:
-        plans = prepared  # bound for the closure (mypy: not None there)
-        title = f"Measuring drift on {len(plans.plans)} columns (Evidently)"
-        if specs:  # the two import different libraries and share nothing: one beside the other
-            title = (
-                f"Checking {len(specs)} expectations (Great Expectations) and {title[0].lower()}{title[1:]}"
-            )
-        with stage(title):
+        ready = prepared  # bound for the closure (mypy: not None there)
+        measuring = f"drift on {len(ready.plans)} columns (Evidently)"
+        # the two import different libraries and share nothing: one beside the other
+        with stage(f"{checking} and measuring {measuring}" if specs else f"Measuring {measuring}"):
             drift_run, (outcomes, gx_raw) = beside.together(
-                lambda: _measure_and_render(plans, section.drift), expectations
+                lambda: _measure_and_render(ready, section.drift),
+                lambda: gx_runner.run(current, specs) if specs else ([], None),
             )
 
     try:
