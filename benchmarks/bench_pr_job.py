@@ -79,6 +79,28 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+# The console script's own call, with each progress stage's duration written at exit to 1 ms
+# (the progress lines round to 0.1 s, too coarse for a 0.5 s goal). Nothing else is wrapped.
+STAGE_PROBE = r"""
+import atexit, sys, time, contextlib
+from shipml import progress
+spans = []
+plain = progress.stage
+@contextlib.contextmanager
+def stage(title):
+    start = time.perf_counter()
+    with plain(title):
+        yield
+    spans.append((title, time.perf_counter() - start))
+progress.stage = stage
+import shipml.train.trainer as trainer
+trainer.stage = stage
+atexit.register(lambda: sys.stderr.write("".join(f"\nBENCH_STAGE {t:.4f} {n}" for n, t in spans) + "\n"))
+from shipml.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 @dataclass
 class Split:
     wall: float
@@ -145,10 +167,11 @@ def _import_total(stderr: str) -> float:
 
 
 def _log_and_register(stderr: str) -> float:
-    """Seconds of train's logging and registering stages, as its progress lines print them."""
-    found = re.findall(r"✓ (?:Logging the model to MLflow|Registering [^\n]*?) \((\d+\.\d+)s\)", stderr)
+    """Seconds of train's logging and registering stages, as the stage probe timed them."""
+    stages = r"^BENCH_STAGE (\d+\.\d+) (?:Logging the model to MLflow|Registering .*)$"
+    found = re.findall(stages, stderr, re.M)
     if len(found) != 2:
-        raise SystemExit(f"train printed {len(found)} of its 2 logging/registering stages:\n{stderr[-2000:]}")
+        raise SystemExit(f"train timed {len(found)} of its 2 logging/registering stages:\n{stderr[-2000:]}")
     return sum(float(x) for x in found)
 
 
@@ -186,7 +209,9 @@ def main() -> int:
         log_register: list[float] = []
         for _ in range(args.rounds):
             for step in STEPS:
-                wall, stderr = _run([shipml, *_argv(step, results, work)], env, project)
+                # train through the stage probe: the same interpreter start and call as the script
+                cmd = [sys.executable, "-c", STAGE_PROBE] if step == "train" else [shipml]
+                wall, stderr = _run([*cmd, *_argv(step, results, work)], env, project)
                 walls[step].append(wall)
                 if step == "train":
                     log_register.append(_log_and_register(stderr))
@@ -220,7 +245,8 @@ def main() -> int:
         )
     logged = statistics.median(log_register)
     print(
-        f"  train's log + register (its 'Logging the model' and 'Registering' stages): {logged:.2f} s "
+        "  train's log + register (its 'Logging the model' and 'Registering' stages, to 1 ms): "
+        f"{logged:.2f} s "
         f"-> {'within' if logged <= LOG_REGISTER_GOAL_S else 'OVER'} goal (<= {LOG_REGISTER_GOAL_S} s); "
         f"runs {', '.join(f'{t:.2f}' for t in log_register)}"
     )

@@ -79,6 +79,7 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
     def fit(X: pd.DataFrame, y: pd.Series) -> Any:
         return pipeline.fit(spec, prep, tables.numeric, tables.categorical, X, y)
 
+    mlflow_run.load_serializers()
     mlflow_run.quiet_loggers()
     client = connect(cfg, creates=True)
     uri = store.tracking_uri(cfg)
@@ -124,8 +125,7 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         run.log_metrics(results.model_dump(exclude_none=True))
         evaluation = splits.test[[*features, target]]
         with stage("Logging the model to MLflow"):
-            run.log_evaluation(evaluation)
-            info = run.log_model(model, X_train)
+            info = run.log_model_and_evaluation(model, X_train, evaluation)
         with stage(f"Registering {name} and moving @{alias}"):
             version = run.register(
                 name, info, {**contract, "shipml.run_id": run.run_id, **_data_tags(origin)}
