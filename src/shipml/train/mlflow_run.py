@@ -121,7 +121,8 @@ def load_serializers() -> None:
     import mlflow.sklearn  # noqa: F401
     import skops.io  # noqa: F401
 
-    gc.freeze()
+    if gc.get_freeze_count() == 0:  # once per process (a caller training in-process many times)
+        gc.freeze()
 
 
 def quiet_loggers() -> None:
