@@ -157,7 +157,8 @@ def floor():
 def ours():
     with mlflow_run.TrainingRun(client, experiment, "bench", {}) as run:
         run.log_metrics({"test": {"roc_auc": 0.8, "accuracy": 0.7}})
-        info = run.log_model_and_evaluation(model, X, evaluation)
+        run.log_evaluation(evaluation)
+        info = run.log_model(model, X)
         version = run.register(name, info, {"a": "b"})
         run.set_alias(name, "challenger", str(version.version))
 

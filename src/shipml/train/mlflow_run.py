@@ -14,7 +14,6 @@ import logging
 import os
 import posixpath
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -234,24 +233,13 @@ class TrainingRun:
 
     def log_evaluation(self, frame: pd.DataFrame) -> None:
         """The held-out rows (features + target) the gate scores champion and challenger on."""
+        import mlflow
+
         folder, filename = posixpath.split(EVALUATION_ARTIFACT)
         with tempfile.TemporaryDirectory(prefix="shipml-eval-") as tmp:
             path = Path(tmp) / filename
             frame.to_csv(path, index=False)
-            # By run id, not the fluent API: MLflow keeps the active run per thread.
-            self.client.log_artifact(self.run_id, str(path), artifact_path=folder)
-
-    def log_model_and_evaluation(self, model: Any, X: pd.DataFrame, evaluation: pd.DataFrame) -> ModelInfo:
-        """Both artifacts; the evaluation rows upload in a thread while the model is serialised.
-
-        The upload waits on the network and the model's serialisation on the CPU, so together
-        they take the time of the longer one. Both have finished (or failed) when this returns.
-        """
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shipml-eval") as pool:
-            upload = pool.submit(self.log_evaluation, evaluation)
-            info = self.log_model(model, X)
-            upload.result()  # its error, if any, as if it had run first
-        return info
+            mlflow.log_artifact(str(path), artifact_path=folder)
 
     def log_model(self, model: Any, X: pd.DataFrame) -> ModelInfo:
         import mlflow.sklearn

@@ -125,7 +125,8 @@ def train(cfg: ShipmlConfig) -> TrainOutcome:
         run.log_metrics(results.model_dump(exclude_none=True))
         evaluation = splits.test[[*features, target]]
         with stage("Logging the model to MLflow"):
-            info = run.log_model_and_evaluation(model, X_train, evaluation)
+            run.log_evaluation(evaluation)
+            info = run.log_model(model, X_train)
         with stage(f"Registering {name} and moving @{alias}"):
             version = run.register(
                 name, info, {**contract, "shipml.run_id": run.run_id, **_data_tags(origin)}
