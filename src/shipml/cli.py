@@ -215,6 +215,10 @@ def _record_error(result: Result, args: argparse.Namespace, code: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Third-party pydantic plugins (validation observers) have no part in checking shipml's own
+    # config and results, and finding them reads every installed package's entry points before
+    # the first model is built (~0.02 s per command). An explicit setting is respected.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     selected = _selected(argv)
     parser, module = build_parser(selected)
     args = parser.parse_args(argv)

@@ -240,3 +240,29 @@ def test_the_local_store_keyword_is_not_masked_but_a_uri_is(capsys: pytest.Captu
         assert "::add-mask::https://u:p@mlflow.example:5000" in capsys.readouterr().out
     finally:
         del os.environ["GITHUB_ACTIONS"]
+
+
+@pytest.mark.parametrize("preset", [None, ""])
+def test_a_command_does_not_look_for_pydantic_plugins_unless_told_to(
+    tmp_path: Path, preset: str | None
+) -> None:
+    # Discovery reads every installed package's entry points; an explicit setting is the user's.
+    code = (
+        "import importlib.metadata as m, sys\n"
+        "seen = []\n"
+        "real = m.entry_points\n"
+        "def spy(**kw):\n    seen.append(kw.get('group'))\n    return real(**kw)\n"
+        "m.entry_points = spy\n"
+        "from shipml.cli import main\n"
+        "code = main(['doctor', '--result-file', 'r.json'])\n"
+        "print('pydantic' in seen, code, file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if preset is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = preset
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path, env=env
+    )
+    looked, code_text = proc.stderr.strip().splitlines()[-1].split()
+    assert code_text == "0"
+    assert looked == ("True" if preset == "" else "False")
