@@ -4,6 +4,8 @@ When the only worker dies, Spark does not fail the job: it re-queues the tasks a
 waits for resources forever. In CI that is a hung step, so :class:`Session` watches
 the executors while jobs run and, after ``executor_lost_timeout`` seconds with none
 left, cancels the jobs and keeps Spark's own removal reason for the error (exit 3).
+It goes on cancelling any job started after that, and a poll that fails once does not
+end the watch: only a JVM that answers nothing for several seconds does.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def resolve_conf(section: SparkSection) -> dict[str, str]:
             runner.mask(value)
         out[key] = value
     return out
+
+
+WATCH_FAILURES = 5  # consecutive failed polls (one a second) that mean the JVM is gone
 
 
 class Session:
@@ -110,23 +115,35 @@ class Session:
         context = self.spark.sparkContext
         seen = False
         empty_since: float | None = None
+        failures = 0
         while not self._stop.wait(1.0):
             try:
                 active = [e for e in self._executors() if e.id() != "driver" and e.isActive()]
                 busy = bool(context.statusTracker().getActiveJobsIds())
-            except Exception:  # JVM gone: the job's own error says so
-                return
-            seen = seen or bool(active)
-            if active or not busy:
-                empty_since = None
-                continue
-            empty_since = empty_since or time.monotonic()
-            # before any executor registered, allow twice as long (a cluster may be scaling up)
-            limit = self.section.executor_lost_timeout * (1 if seen else 2)
-            if time.monotonic() - empty_since >= limit:
-                reasons = self._removal_reasons() if seen else []
-                self._lost = (
-                    "; ".join(reasons[-3:]) if reasons else "no executor was granted by the master"
-                ) + f" (no executor for {limit:.0f}s, job cancelled)"
-                context.cancelAllJobs()
-                return
+                failures = 0
+                if self._lost:
+                    # Given up already, but a job submitted since (adaptive execution's next query
+                    # stage, say) would wait for the same lost workers: cancel it too.
+                    if busy and not active:
+                        context.cancelAllJobs()
+                    continue
+                seen = seen or bool(active)
+                if active or not busy:
+                    empty_since = None
+                    continue
+                empty_since = empty_since or time.monotonic()
+                # before any executor registered, allow twice as long (a cluster may be scaling up)
+                limit = self.section.executor_lost_timeout * (1 if seen else 2)
+                if time.monotonic() - empty_since >= limit:
+                    reasons = self._removal_reasons() if seen else []
+                    self._lost = (
+                        "; ".join(reasons[-3:]) if reasons else "no executor was granted by the master"
+                    ) + f" (no executor for {limit:.0f}s, job cancelled)"
+                    context.cancelAllJobs()
+            except Exception:
+                # A JVM that is gone fails every call (the job's own error then says so); a busy
+                # one can fail a call while it removes an executor. Giving up on one failure left
+                # a job waiting for a lost worker with nobody watching: a hung step.
+                failures += 1
+                if failures >= WATCH_FAILURES:
+                    return
