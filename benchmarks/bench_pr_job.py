@@ -108,7 +108,7 @@ sys.exit(main(sys.argv[1:]))
 # a new version with tags and the alias. "floor" is what MLflow takes for the least it can do:
 # pickle, no example, no evaluation rows.
 LOG_PROBE = r"""
-import json, statistics, sys, time
+import json, sys, time
 from importlib import metadata
 import mlflow, mlflow.sklearn, skops.io
 from mlflow.models import infer_signature
