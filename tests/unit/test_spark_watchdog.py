@@ -100,3 +100,24 @@ def test_a_failed_poll_of_a_busy_jvm_does_not_stop_the_watch_nor_does_the_first_
 def test_a_jvm_that_stays_unreachable_ends_the_watch_without_cancelling() -> None:
     watched, context = _watch([RuntimeError("gone")])
     assert context.cancels == 0 and watched.lost() is None
+
+
+def test_an_error_raised_after_the_watchdog_gave_up_is_the_lost_workers_exit_3() -> None:
+    """GX catches the cancelled job and reports the expectation as unrunnable; that is not bad data."""
+    from shipml.errors import InfrastructureUnreachable, InputDataError
+    from shipml.spark_api.errors import calling
+
+    reason = "executor 0: worker lost (no executor for 5s, job cancelled)"
+    try:
+        with calling("checking expectations", lambda: reason):
+            raise InputDataError("suite.yaml:3: expect_column_values_to_not_be_null cannot run on this data")
+    except InfrastructureUnreachable as exc:
+        assert reason in str(exc) and exc.exit_code == 3
+    else:
+        raise AssertionError("not translated")
+    # without a lost worker, the data error stands (exit 2)
+    try:
+        with calling("checking expectations", lambda: None):
+            raise InputDataError("suite.yaml:3: cannot run on this data")
+    except InputDataError as exc:
+        assert exc.exit_code == 2

@@ -97,7 +97,12 @@ def calling(what: str, lost: Callable[[], str | None] | None = None) -> Iterator
     except Exception as exc:
         from ..errors import ShipmlError
 
-        if isinstance(exc, ShipmlError):
+        # Once the watchdog has cancelled the jobs, whatever fails next is that cancellation
+        # seen through another layer: GX, say, catches it and reports the expectation as one
+        # that "cannot run on this data" (exit 2). The user's data is not at fault then.
+        if isinstance(exc, ShipmlError) and not (
+            lost is not None and lost() and not isinstance(exc, InfrastructureUnreachable)
+        ):
             raise
         translated = translate(exc, what, lost)
         if translated is None:
