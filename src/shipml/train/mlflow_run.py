@@ -25,6 +25,7 @@ from ..contracts.train import EVALUATION_ARTIFACT
 from ..errors import ConfigError, ShipmlError, first_line
 from ..mlflow_api import client as mlflow_client
 from ..mlflow_api import requirements, store
+from . import serialize
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -243,15 +244,12 @@ class TrainingRun:
 
     def log_model(self, model: Any, X: pd.DataFrame) -> ModelInfo:
         import mlflow.sklearn
-        import skops.io
         from mlflow.models import infer_signature
 
         sample = X.head(SIGNATURE_ROWS)
         signature = infer_signature(sample, model.predict(sample))
-        # We built this object in this process, so the types skops cannot vouch for are ours to trust.
-        trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
         pins = pip_requirements()
-        with requirements.checked_without_scan():
+        with requirements.checked_without_scan(), serialize.dumped_once(model) as trusted:
             info: ModelInfo = mlflow.sklearn.log_model(
                 model,
                 name=MODEL_NAME,
