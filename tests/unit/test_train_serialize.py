@@ -87,3 +87,31 @@ def test_skops_is_given_back_when_the_block_fails(model: HistGradientBoostingCla
     with pytest.raises(RuntimeError), serialize.dumped_once(model):
         raise RuntimeError("MLflow failed")
     assert skops.io.dump is original and _persist.json is json
+
+
+def test_the_saved_file_is_deserialised_once_and_other_loads_are_skops_own(
+    model: HistGradientBoostingClassifier, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real: list[object] = []
+    counted = skops.io.load
+
+    def load(file: object, trusted: object = None) -> object:
+        real.append(file)
+        return counted(file, trusted=trusted)
+
+    monkeypatch.setattr(skops.io, "load", load)
+    path = tmp_path / "model.skops"
+    with serialize.dumped_once(model) as trusted:
+        skops.io.dump(model, path)
+        check = skops.io.load(path, trusted=trusted)  # MLflow's save check
+        served = skops.io.load(path, trusted=list(reversed(trusted)))  # the serving validation
+        assert served is check and served is not model  # read from the file, once
+        assert len(real) == 1
+        skops.io.load(path, trusted=[*trusted, "builtins.object"])  # other trusted types: a real load
+        other = tmp_path / "other.skops"
+        other.write_bytes(skops.io.dumps(model))  # another dump of the same model: other bytes
+        assert skops.io.load(other, trusted=trusted) is not check  # a real load
+        assert len(real) == 3
+    assert skops.io.load is load
+    X = pd.DataFrame({"a": np.linspace(-2, 2, 50), "b": np.linspace(1, -1, 50)})
+    assert np.array_equal(served.predict(X), model.predict(X))
