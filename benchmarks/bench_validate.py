@@ -149,7 +149,11 @@ def compare(root: Path, rows: int, repeats: int) -> dict[str, float]:
             out = work / f"{side}-{i}"
             out.mkdir()
             if side == "raw":
-                cmd = [sys.executable, "-c", RAW, str(ref), str(cur), str(suite), str(out)]
+                # From a file, not `python -c`: with pyspark installed, GX's import of
+                # pyspark.sql.connect takes a `-c` process for a doctest run and exits 0 silently.
+                script = work / "raw_validate.py"
+                script.write_text(RAW)
+                cmd = [sys.executable, str(script), str(ref), str(cur), str(suite), str(out)]
             else:
                 cmd = [str(shipml), "validate", "--data", str(cur), "--reference", str(ref)]
                 cmd += [
@@ -160,7 +164,9 @@ def compare(root: Path, rows: int, repeats: int) -> dict[str, float]:
                     "--result-file",
                     str(out / "result.json"),
                 ]
-            wall, seconds, peak, _ = timed(cmd, work)
+            wall, seconds, peak, output = timed(cmd, work)
+            # both sides must have done the whole work: a silent early exit is not a fast run
+            assert (out / "gx_result.json").exists() and (out / "drift_report.html").exists(), (side, output)
             times[side].append(wall)
             cpu[side].append(seconds)
             rss[side].append(peak)
