@@ -141,6 +141,10 @@ def compare(root: Path, rows: int, repeats: int) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix=f"bench-{rows}-", dir=root))
     (work / "shipml.yaml").write_text("project: bench\nvalidate:\n  fail_on: never\n")
     shipml = Path(sys.executable).with_name("shipml")
+    # From a file, not `python -c`: with pyspark installed, GX's import of
+    # pyspark.sql.connect takes a `-c` process for a doctest run and exits 0 silently.
+    script = work / "raw_validate.py"
+    script.write_text(RAW)
     times: dict[str, list[float]] = {"raw": [], "shipml": []}
     cpu: dict[str, list[float]] = {"raw": [], "shipml": []}
     rss: dict[str, list[float]] = {"raw": [], "shipml": []}
@@ -149,10 +153,6 @@ def compare(root: Path, rows: int, repeats: int) -> dict[str, float]:
             out = work / f"{side}-{i}"
             out.mkdir()
             if side == "raw":
-                # From a file, not `python -c`: with pyspark installed, GX's import of
-                # pyspark.sql.connect takes a `-c` process for a doctest run and exits 0 silently.
-                script = work / "raw_validate.py"
-                script.write_text(RAW)
                 cmd = [sys.executable, str(script), str(ref), str(cur), str(suite), str(out)]
             else:
                 cmd = [str(shipml), "validate", "--data", str(cur), "--reference", str(ref)]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ..errors import InfrastructureUnreachable, InputDataError
+from ..errors import InfrastructureUnreachable, InputDataError, ShipmlError
 
 _PATH = re.compile(r"\[PATH_NOT_FOUND\][^:]*:\s*(?P<path>\S+?)\.?(\s|$)")
 _TABLE = re.compile(r"\[TABLE_OR_VIEW_NOT_FOUND\][^`]*`?(?P<table>[^`\s]+)`?")
@@ -95,14 +95,11 @@ def calling(what: str, lost: Callable[[], str | None] | None = None) -> Iterator
     try:
         yield
     except Exception as exc:
-        from ..errors import ShipmlError
-
         # Once the watchdog has cancelled the jobs, whatever fails next is that cancellation
         # seen through another layer: GX, say, catches it and reports the expectation as one
         # that "cannot run on this data" (exit 2). The user's data is not at fault then.
-        if isinstance(exc, ShipmlError) and not (
-            lost is not None and lost() and not isinstance(exc, InfrastructureUnreachable)
-        ):
+        workers_lost = lost is not None and bool(lost())
+        if isinstance(exc, InfrastructureUnreachable) or (isinstance(exc, ShipmlError) and not workers_lost):
             raise
         translated = translate(exc, what, lost)
         if translated is None:
