@@ -1,4 +1,4 @@
-"""Run one piece of work in a forked child while the parent does another, on a second core.
+"""Run pieces of work in forked children while the parent does another, on the other cores.
 
 Why: ``shipml validate`` spends most of a small PR's step importing Great Expectations and
 Evidently (about 3 s each on a runner), and the two parts do not depend on each other.
@@ -8,8 +8,11 @@ inherits the data already read and overlaps the whole drift part with the expect
 The child's result comes back pickled through a pipe. A shipml error raised in the child is
 raised again in the parent with the same type, message and hint (so the exit code is the
 one the work would have had); anything else becomes an internal error carrying the child's
-traceback. Where fork is unavailable or only one CPU is usable, the two run one after the
+traceback. Where fork is unavailable or only one CPU is usable, they run one after the
 other in this process, with the same results.
+
+:func:`together` runs two different works (validate's two halves); :func:`spread` runs
+parts of one (the gate's bootstrap, a share of its resamples per core).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .errors import ShipmlError
@@ -58,10 +61,42 @@ def _encode_error(exc: BaseException) -> tuple[str, Any]:
     return "other", "".join(traceback.format_exception(exc))
 
 
-def together(child: Callable[[], A], parent: Callable[[], B]) -> tuple[A, B]:
-    """``(child(), parent())``, the first in a forked process when that can run beside this one."""
-    if not can_fork():
-        return child(), parent()
+class _Child:
+    """A forked child computing one work; its pickled outcome arrives on ``fd``."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd = pid, fd
+
+    def stop(self) -> None:
+        """Kill and reap it: its work is no longer wanted (another part failed)."""
+        os.kill(self.pid, signal.SIGKILL)
+        os.close(self.fd)
+        os.waitpid(self.pid, 0)
+
+    def result(self) -> Any:
+        """Its work's value, or its error raised again here."""
+        data = _read_all(self.fd)
+        os.close(self.fd)
+        _, status = os.waitpid(self.pid, 0)
+        if not data:
+            how = (
+                f"was killed by signal {os.WTERMSIG(status)}"
+                if os.WIFSIGNALED(status)
+                else f"exited with {os.waitstatus_to_exitcode(status)} and no result"
+            )
+            raise ChildFailed(f"the work run beside this process {how}")
+        kind, value = pickle.loads(data)  # our own child's bytes through our own pipe
+        if kind == "ok":
+            return value
+        if kind == "shipml":
+            cls, message, hint = value
+            error = cls.__new__(cls)
+            ShipmlError.__init__(error, message, hint=hint)
+            raise error
+        raise ChildFailed(f"the work run beside this process failed:\n{value}")
+
+
+def _fork(work: Callable[[], Any]) -> _Child:
     sys.stdout.flush()
     sys.stderr.flush()
     read_fd, write_fd = os.pipe()
@@ -71,7 +106,7 @@ def together(child: Callable[[], A], parent: Callable[[], B]) -> tuple[A, B]:
         code = 0
         try:
             try:
-                payload: tuple[str, Any] = ("ok", child())
+                payload: tuple[str, Any] = ("ok", work())
             except BaseException as exc:  # every outcome goes back to the parent
                 payload = _encode_error(exc)
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
@@ -84,30 +119,52 @@ def together(child: Callable[[], A], parent: Callable[[], B]) -> tuple[A, B]:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    os.close(write_fd)
+    os.close(write_fd)  # the child holds the only write end: its exit is the end of the data
+    return _Child(pid, read_fd)
+
+
+def _results(children: list[_Child]) -> list[Any]:
+    """Every child's value in order; if one failed, the others are stopped before its error is raised."""
+    values: list[Any] = []
+    for i, child in enumerate(children):
+        try:
+            values.append(child.result())
+        except BaseException:
+            for other in children[i + 1 :]:
+                other.stop()
+            raise
+    return values
+
+
+def _run_beside(children_work: list[Callable[[], Any]], here: Callable[[], B]) -> tuple[list[Any], B]:
+    children: list[_Child] = []
     try:
-        mine = parent()
+        for work in children_work:
+            children.append(_fork(work))
+        mine = here()
     except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        os.close(read_fd)
-        os.waitpid(pid, 0)
+        for child in children:
+            child.stop()
         raise
-    data = _read_all(read_fd)
-    os.close(read_fd)
-    _, status = os.waitpid(pid, 0)
-    if not data:
-        how = (
-            f"was killed by signal {os.WTERMSIG(status)}"
-            if os.WIFSIGNALED(status)
-            else f"exited with {os.waitstatus_to_exitcode(status)} and no result"
-        )
-        raise ChildFailed(f"the work run beside this process {how}")
-    kind, value = pickle.loads(data)  # our own child's bytes through our own pipe
-    if kind == "ok":
-        return value, mine
-    if kind == "shipml":
-        cls, message, hint = value
-        error = cls.__new__(cls)
-        ShipmlError.__init__(error, message, hint=hint)
-        raise error
-    raise ChildFailed(f"the work run beside this process failed:\n{value}")
+    return _results(children), mine
+
+
+def together(child: Callable[[], A], parent: Callable[[], B]) -> tuple[A, B]:
+    """``(child(), parent())``, the first in a forked process when that can run beside this one."""
+    if not can_fork():
+        return child(), parent()
+    (value,), mine = _run_beside([child], parent)
+    return value, mine
+
+
+def spread(works: Sequence[Callable[[], A]]) -> list[A]:
+    """Each work's value, in order: the first here, each other one in its own forked child, all at once.
+
+    For CPU-bound NumPy work in many short calls, where threads lose much of
+    their second core to handing the GIL back and forth (the gate's bootstrap
+    ran 1.6x faster this way on two cores than on two threads).
+    """
+    if len(works) <= 1 or not can_fork():
+        return [work() for work in works]
+    rest, first = _run_beside(list(works[1:]), works[0])
+    return [first, *rest]

@@ -78,3 +78,37 @@ def test_without_fork_the_same_results_in_one_process(monkeypatch: pytest.Monkey
     monkeypatch.setattr(beside, "can_fork", lambda: False)
     child, mine = beside.together(os.getpid, lambda: "parent")
     assert child == os.getpid() and mine == "parent"
+
+
+def test_spread_returns_each_value_in_order_each_from_its_own_process() -> None:
+    values = beside.spread([lambda i=i: (i, os.getpid()) for i in range(4)])
+    assert [v[0] for v in values] == [0, 1, 2, 3]
+    pids = [v[1] for v in values]
+    assert pids[0] == os.getpid() and len(set(pids)) == 4  # the first here, every other one forked
+
+
+def test_spread_runs_its_parts_at_the_same_time() -> None:
+    start = time.monotonic()
+    beside.spread([lambda: time.sleep(0.6)] * 3)
+    assert time.monotonic() - start < 1.1
+
+
+def test_spread_raises_a_part_s_error_and_stops_the_parts_still_running(tmp_path: Path) -> None:
+    marker = tmp_path / "slow-part-finished"
+
+    def failing() -> None:
+        raise InputDataError("resample 3 is bad")
+
+    def slow() -> None:
+        time.sleep(2)
+        marker.write_text("done")
+
+    with pytest.raises(InputDataError, match="resample 3 is bad"):
+        beside.spread([lambda: None, failing, slow])
+    time.sleep(2.5)
+    assert not marker.exists()
+
+
+def test_spread_without_fork_runs_every_part_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(beside, "can_fork", lambda: False)
+    assert beside.spread([os.getpid, os.getpid]) == [os.getpid(), os.getpid()]

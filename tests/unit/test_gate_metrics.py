@@ -12,7 +12,7 @@ import sklearn.metrics as skm
 
 from shipml.errors import ConfigError
 from shipml.gate.metrics import BUILTIN, default_primary_metric, get_metric
-from shipml.gate.stats import resample_counts
+from shipml.gate.resample import resample_counts
 
 Ref = Callable[[np.ndarray, np.ndarray], float]
 
@@ -219,3 +219,78 @@ def test_precision_stays_macro_on_a_slice_missing_the_last_class() -> None:
     assert spec.value(y, pred) == pytest.approx(expected)
     assert BUILTIN["precision"].value(y, pred) == pytest.approx(skm.precision_score(y, pred))
     assert spec.value(y, pred) != pytest.approx(skm.precision_score(y, pred))
+
+
+def _auc_layouts(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """Row orders that send _BinaryAuc down each of its paths."""
+    from shipml.gate.metrics import auc_row_order
+
+    neg, pos = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
+    pair = auc_row_order(y, a, b)
+    assert pair is not None
+    return {
+        "as given (gathers)": np.arange(len(y)),
+        "pair order (champion: negatives in place, challenger: positives in place)": pair,
+        "positives first, in place for a": np.concatenate([pos[np.argsort(a[pos])], neg]),
+        "classes contiguous, neither sorted": np.concatenate([neg, pos]),
+    }
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_auc_is_exact_whichever_class_lies_in_place(ties: bool) -> None:
+    """Each path of _BinaryAuc equals sklearn on the materialised resamples, ties and all."""
+    rng = np.random.default_rng(21)
+    n = 500
+    y = rng.integers(0, 2, n)
+    a = 0.8 * y + rng.normal(size=n)
+    b = 1.1 * y + rng.normal(size=n)
+    if ties:
+        a, b = np.round(a, 1), np.round(b, 1)
+    counts = next(resample_counts(n, 30, seed=9))[:30]
+    spec = BUILTIN["roc_auc"]
+    for name, order in _auc_layouts(y, a, b).items():
+        yo, ao, bo = y[order], a[order], b[order]
+        rows = _materialised(counts)
+        for score in (ao, bo):
+            fast = spec.replicates(yo, score, counts)
+            slow = np.array([skm.roc_auc_score(yo[r], score[r]) for r in rows])
+            np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12, err_msg=name)
+            assert spec.value(yo, score) == pytest.approx(
+                skm.roc_auc_score(y, score[np.argsort(order)]), abs=1e-12
+            )
+
+
+def test_auc_sums_in_int64_when_uint32_could_overflow() -> None:
+    """Wide counts (uint16 here, totals past 2**32 pairs) take the int64 path and stay exact."""
+    rng = np.random.default_rng(5)
+    n = 400
+    y = rng.integers(0, 2, n)
+    score = np.round(y + rng.normal(size=n), 1)
+    counts = rng.integers(0, 60_000, size=(3, n)).astype(np.uint16)
+    fast = BUILTIN["roc_auc"].replicates(y, score, counts)
+    slow = [skm.roc_auc_score(y, score, sample_weight=row.astype(np.float64)) for row in counts]
+    np.testing.assert_allclose(fast, slow, rtol=1e-12)
+
+
+def test_auc_of_a_resample_without_one_class_is_undefined() -> None:
+    y = np.array([0, 0, 1, 1])
+    counts = np.array([[2, 2, 0, 0], [0, 1, 2, 1]], dtype=np.uint8)
+    values = BUILTIN["roc_auc"].replicates(y, np.array([0.1, 0.4, 0.35, 0.8]), counts)
+    assert np.isnan(values[0]) and values[1] == pytest.approx(
+        skm.roc_auc_score([0, 1, 1, 1], [0.4, 0.35, 0.35, 0.8])
+    )
+
+
+def test_in_the_pair_order_neither_model_gathers_counts() -> None:
+    from shipml.gate.metrics import _BinaryAuc, auc_row_order
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 1000)
+    a, b = y + rng.normal(size=1000), y + rng.normal(size=1000)
+    order = auc_row_order(y, a, b)
+    assert order is not None
+    champion, challenger = (_BinaryAuc(y[order] == 1, s[order]) for s in (a, b))
+    for auc in (champion, challenger):
+        assert auc.acc.slice is not None and auc.other.slice is not None  # views, no np.take of counts
+    assert not champion.accumulated_positive and challenger.accumulated_positive
+    assert auc_row_order(y, np.eye(3)[y % 3], np.eye(3)[y % 3]) is None  # multiclass: any order

@@ -10,12 +10,12 @@ from scipy import stats as sps
 from sklearn.metrics import roc_auc_score
 
 from shipml.gate.metrics import BUILTIN
+from shipml.gate.resample import resample_counts, resample_indices
 from shipml.gate.stats import (
     delong,
     paired_bootstrap,
     paired_replicates,
-    resample_counts,
-    resample_indices,
+    row_order,
     summarise,
     undefined_share,
 )
@@ -98,13 +98,12 @@ def test_paired_bootstrap_equals_a_sklearn_loop_on_the_same_resamples() -> None:
     a = np.round(0.7 * y + rng.normal(size=n), 1)
     b = np.round(0.9 * y + rng.normal(size=n), 1)
     res = paired_bootstrap(y, a, b, BUILTIN["roc_auc"], n_resamples=300, confidence=0.9, seed=5)
-    deltas = np.array(
-        [
-            roc_auc_score(y[i], b[i]) - roc_auc_score(y[i], a[i])
-            for chunk in resample_indices(n, 300, seed=5)
-            for i in chunk
-        ]
-    )
+    order = row_order({"auc": (BUILTIN["roc_auc"], y, a, b)})
+    assert order is not None and sorted(order) == list(range(n))
+    rows = [order[i] for chunk in resample_indices(n, 300, seed=5) for i in chunk]  # the replayed resamples
+    deltas = np.array([roc_auc_score(y[r], b[r]) - roc_auc_score(y[r], a[r]) for r in rows])
+    # two AUCs equal as fractions: sklearn's float sums leave ~1e-16, shipml's integer counts exactly 0
+    deltas[np.abs(deltas) < 1e-12] = 0.0
     ref = summarise(roc_auc_score(y, b) - roc_auc_score(y, a), deltas, 0.9)
     assert res.delta == pytest.approx(ref.delta, abs=1e-12)
     assert (res.ci_low, res.ci_high) == pytest.approx((ref.ci_low, ref.ci_high), abs=1e-12)
@@ -131,8 +130,11 @@ def test_bootstrap_reports_undefined_resamples() -> None:
     assert np.isfinite([delta, lo, hi, p]).all()  # the undefined resamples are dropped, not propagated
 
 
-def test_bootstrap_replicates_do_not_depend_on_the_number_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bootstrap_replicates_do_not_depend_on_the_number_of_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Chunks draw from their own streams, so a 2-core runner and a laptop agree bit for bit."""
+    from shipml import beside
     from shipml.gate import stats
 
     rng = np.random.default_rng(8)
@@ -140,26 +142,34 @@ def test_bootstrap_replicates_do_not_depend_on_the_number_of_threads(monkeypatch
     y = rng.integers(0, 2, n)
     a, b = rng.random(n) + 0.2 * y, rng.random(n) + 0.3 * y
     pairs = {"auc": (BUILTIN["roc_auc"], y, a, b), "acc": (BUILTIN["accuracy"], y, a > 0.6, b > 0.6)}
+    forks: list[int] = []
+    real_spread = beside.spread
+    monkeypatch.setattr(beside, "spread", lambda works: forks.append(len(works)) or real_spread(works))
     results = {}
     for workers in (1, 3):
-        monkeypatch.setattr(stats, "_workers", lambda n_chunks, w=workers: w)
+        monkeypatch.setattr(stats, "_workers", lambda n_chunks, cells, w=workers: w)
         results[workers] = paired_replicates(pairs, n_resamples=700, seed=4)
+    assert forks == [1, 3] and beside.can_fork()  # the 3-way run really was spread over processes
     for key in pairs:
         assert results[1][key][0] == results[3][key][0]
         np.testing.assert_array_equal(results[1][key][1], results[3][key][1])
-    # and the threaded replicates are the replayable resamples, in order
-    idx = np.concatenate(list(resample_indices(n, 700, seed=4)))
+    # and the spread replicates are the replayable resamples, in order
+    order = row_order(pairs)
+    assert order is not None
+    idx = order[np.concatenate(list(resample_indices(n, 700, seed=4)))]
     first = roc_auc_score(y[idx[0]], b[idx[0]]) - roc_auc_score(y[idx[0]], a[idx[0]])
     last = roc_auc_score(y[idx[-1]], b[idx[-1]]) - roc_auc_score(y[idx[-1]], a[idx[-1]])
     assert results[3]["auc"][1][0] == pytest.approx(first, abs=1e-12)
     assert results[3]["auc"][1][-1] == pytest.approx(last, abs=1e-12)
+    accuracy = (a[idx[-1]] > 0.6) == y[idx[-1]], (b[idx[-1]] > 0.6) == y[idx[-1]]
+    assert results[3]["acc"][1][-1] == pytest.approx(accuracy[1].mean() - accuracy[0].mean(), abs=1e-12)
 
 
 def test_counts_widen_when_a_row_is_drawn_more_than_255_times() -> None:
-    from shipml.gate.stats import _counts_of
+    from shipml.gate.resample import counts_of
 
     n = 20_000  # the row-wise path
-    idx = np.zeros((2, n), dtype=np.uint32)
+    idx = np.zeros((2, n), dtype=np.int64)
     idx[1] = np.arange(n)
-    counts = _counts_of(idx, n)
+    counts = counts_of(idx, n)
     assert counts.dtype == np.uint16 and counts[0, 0] == n and counts[1].sum() == n

@@ -40,6 +40,8 @@ Counts are non-negative integers. Ranking metrics take them in any integer
 dtype (uint8 is fastest); the others expect float64 (a BLAS product)."""
 Binder = Callable[[NDArray[Any], NDArray[Any]], Evaluator]
 """``(y, predictions)`` -> evaluator; sorting and encoding happen once, here."""
+RowOrder = Callable[[NDArray[Any], NDArray[Any], NDArray[Any]], "NDArray[np.intp] | None"]
+"""``(y, champion input, challenger input)`` -> a permutation of the rows, or None for any order."""
 
 CLASSIFICATION: frozenset[str] = frozenset({"classification"})
 REGRESSION: frozenset[str] = frozenset({"regression"})
@@ -78,6 +80,8 @@ class MetricSpec:
     ranking: bool = False
     """True for ROC AUC / average precision: undefined on a single-class evaluation set."""
     vectorised: bool = True
+    row_order: RowOrder | None = field(default=None, repr=False, compare=False)
+    """The row order under which this metric's resamples cost least, for a champion/challenger pair."""
 
     def value(self, y: NDArray[Any], pred: NDArray[Any]) -> float:
         """The metric on all rows, each counted once."""
@@ -195,48 +199,114 @@ def _integer_counts(counts: NDArray[Any]) -> NDArray[Any]:
     return counts if counts.dtype.kind in "ui" else counts.astype(np.int64)
 
 
+_U32 = 1 << 32
+
+
+class _Rows:
+    """Some rows of the counts matrix: a slice view when they are contiguous, else a gather."""
+
+    def __init__(self, rows: NDArray[np.intp], contiguous: bool) -> None:
+        self.size = len(rows)
+        self.slice = slice(int(rows[0]), int(rows[0]) + len(rows)) if contiguous and len(rows) else None
+        self.rows = rows
+
+    def of(self, counts: NDArray[Any]) -> NDArray[Any]:
+        return counts[:, self.slice] if self.slice is not None else np.take(counts, self.rows, axis=1)
+
+
+def _contiguous(rows: NDArray[np.intp]) -> bool:
+    """``rows`` (ascending) is one unbroken range."""
+    return len(rows) == 0 or int(rows[-1]) - int(rows[0]) + 1 == len(rows)
+
+
+def _in_score_order(rows: NDArray[np.intp], score: FloatArray) -> bool:
+    """``rows`` is one unbroken range whose scores already ascend: summed where it lies."""
+    return _contiguous(rows) and bool(np.all(score[rows][1:] >= score[rows][:-1]))
+
+
 class _BinaryAuc:
     """ROC AUC of one binary problem under many count vectors in O(c·n) after one sort.
 
-    AUC = P(score_pos > score_neg) + ½ P(tie). With negatives sorted once, each
-    positive's count of negatives strictly below (and at or below) its score is a
-    fixed position in the cumulative sum of the negatives' counts, so a resample
-    costs a cumulative sum and two gathers, not a sort. Arithmetic is in integers,
-    so the result is exact.
+    AUC = P(score_pos > score_neg) + ½ P(tie). One class is *accumulated*: its
+    rows in score order, a cumulative sum of their counts. Each row of the
+    other class finds how much of it lies below (and at) its own score at a
+    fixed position in that sum, so a resample costs a cumulative sum, a gather
+    and a dot product, not a sort. Arithmetic is in integers, so the result is
+    exact.
+
+    Where the rows already lie decides the work: a class that is one contiguous
+    run in score order is accumulated where it lies, and a contiguous other
+    class is read where it lies, so neither is gathered (the order
+    :func:`auc_row_order` gives the rows of a champion/challenger pair makes
+    that true for both models). Otherwise the negatives are gathered into score
+    order, and the positives in score order too, so every gather walks memory
+    forwards.
     """
 
     def __init__(self, positive: NDArray[np.bool_], score: FloatArray) -> None:
-        neg_idx = np.flatnonzero(~positive)
-        order = np.argsort(score[neg_idx], kind="stable")
-        self.neg_idx = neg_idx[order]
-        neg_sorted = score[self.neg_idx]
-        pos_idx = np.flatnonzero(positive)
-        # positives in score order too: their positions in the negatives' cumulative sum then
-        # rise monotonically, and the gather below walks memory forwards
-        self.pos_idx = pos_idx[np.argsort(score[pos_idx], kind="stable")]
-        pos_scores = score[self.pos_idx]
-        self.lo = np.searchsorted(neg_sorted, pos_scores, side="left")
-        self.hi = np.searchsorted(neg_sorted, pos_scores, side="right")
+        neg, pos = np.flatnonzero(~positive), np.flatnonzero(positive)
+        self.empty = len(neg) == 0 or len(pos) == 0
+        self.accumulated_positive = _in_score_order(pos, score) and not _in_score_order(neg, score)
+        acc, other = (pos, neg) if self.accumulated_positive else (neg, pos)
+        acc_in_place = _in_score_order(acc, score)
+        if not acc_in_place:
+            acc = acc[np.argsort(score[acc], kind="stable")]
+        other_in_place = _contiguous(other)
+        if not other_in_place:
+            other = other[np.argsort(score[other], kind="stable")]
+        self.acc, self.other = _Rows(acc, acc_in_place), _Rows(other, other_in_place)
+        acc_sorted, other_scores = score[acc], score[other]
+        self.lo = np.searchsorted(acc_sorted, other_scores, side="left")
+        self.hi = np.searchsorted(acc_sorted, other_scores, side="right")
         self.ties = bool(np.any(self.lo != self.hi))
-        # int32 cumulative sums are exact and half the memory while 255 * 2n fits
-        self.acc = np.int32 if len(score) < 4_000_000 else np.int64
+
+    def _accumulator(self, counts: NDArray[Any]) -> type[np.integer[Any]]:
+        """uint32 while twice the largest possible row total fits (ties add two sums), else int64."""
+        top = np.iinfo(counts.dtype).max if counts.dtype.itemsize <= 2 else int(counts.max(initial=0))
+        return np.uint32 if 2 * top * counts.shape[1] < _U32 else np.int64
 
     def __call__(self, counts: NDArray[Any]) -> FloatArray:
-        if len(self.neg_idx) == 0 or len(self.pos_idx) == 0:
+        if self.empty:
             return np.full(counts.shape[0], np.nan)
         counts = _integer_counts(counts)
-        neg = np.take(counts, self.neg_idx, axis=1)
-        cum = np.zeros((counts.shape[0], neg.shape[1] + 1), dtype=self.acc)
-        np.cumsum(neg, axis=1, dtype=self.acc, out=cum[:, 1:])
-        pos = np.take(counts, self.pos_idx, axis=1)
+        acc = self._accumulator(counts)
+        cum = np.zeros((counts.shape[0], self.acc.size + 1), dtype=acc)
+        np.cumsum(self.acc.of(counts), axis=1, dtype=acc, out=cum[:, 1:])
+        weight = self.other.of(counts)
         below = np.take(cum, self.lo, axis=1)
         if self.ties:
             below += np.take(cum, self.hi, axis=1)
-        num = (pos * below).sum(axis=1, dtype=np.int64).astype(np.float64)
-        if self.ties:
-            num /= 2.0
-        n_pos = pos.sum(axis=1, dtype=np.int64).astype(np.float64)
-        return _nan_div(num, n_pos * cum[:, -1].astype(np.float64))
+        w_acc = cum[:, -1].astype(np.int64)
+        w_other = weight.sum(axis=1, dtype=acc).astype(np.int64)  # bounded like the cumulative sum
+        pairs = w_acc * w_other
+        # Σ weight·below is at most (2 with ties) · pairs: uint32 sums it exactly below 2**32, twice as fast
+        if acc is np.uint32 and (2 if self.ties else 1) * int(pairs.max(initial=0)) < _U32:
+            total = np.einsum("ij,ij->i", weight, below).astype(np.int64)
+        else:
+            total = np.multiply(weight, below, dtype=np.int64).sum(axis=1)
+        halves = total if self.ties else 2 * total  # twice the pairs ranked "other above accumulated"
+        if self.accumulated_positive:  # the negatives are the other class: count the pairs they lose
+            halves = 2 * pairs - halves
+        return _nan_div(halves.astype(np.float64), 2.0 * pairs.astype(np.float64))
+
+
+def auc_row_order(
+    y: NDArray[Any], champion: NDArray[Any], challenger: NDArray[Any]
+) -> NDArray[np.intp] | None:
+    """Negatives in the champion's score order, then positives in the challenger's (binary only).
+
+    In this order each model of a pair finds one class contiguous and in its own
+    score order, so :class:`_BinaryAuc` gathers no counts for either of them:
+    the champion accumulates the negatives, the challenger the positives.
+    """
+    if not (_is_binary_score(champion) and _is_binary_score(challenger)):
+        return None
+    positive = np.asarray(y) == 1
+    neg, pos = np.flatnonzero(~positive), np.flatnonzero(positive)
+    champ, chall = _positive_scores(champion), _positive_scores(challenger)
+    return np.concatenate(
+        [neg[np.argsort(champ[neg], kind="stable")], pos[np.argsort(chall[pos], kind="stable")]]
+    )
 
 
 class _BinaryAp:
@@ -266,11 +336,15 @@ def _positive_scores(pred: NDArray[Any]) -> FloatArray:
     return np.asarray(pred[:, 1] if pred.ndim == 2 else pred, dtype=np.float64)
 
 
+def _is_binary_score(pred: NDArray[Any]) -> bool:
+    return pred.ndim == 1 or pred.shape[1] <= 2
+
+
 def _ranking(kind: type[_BinaryAuc] | type[_BinaryAp]) -> Binder:
     """Binary on the positive-class column; multiclass as the macro mean of one-vs-rest."""
 
     def bind(y: NDArray[Any], pred: NDArray[Any]) -> Evaluator:
-        if pred.ndim == 1 or pred.shape[1] <= 2:
+        if _is_binary_score(pred):
             return kind(y == 1, _positive_scores(pred))
         parts = [kind(y == j, np.asarray(pred[:, j], dtype=np.float64)) for j in range(pred.shape[1])]
 
@@ -364,6 +438,7 @@ def _bound(info: MetricInfo) -> MetricSpec:
         bind=BINDERS[info.name],
         unit_scale=info.unit_scale,
         ranking=info.ranking,
+        row_order=auc_row_order if info.name == "roc_auc" else None,
     )
 
 

@@ -13,22 +13,22 @@ not direction-adjusted).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
-from ..beside import usable_cpus
+from .. import beside
 from .metrics import FloatArray, MetricSpec
+from .resample import Buffers, chunk_draws, chunk_sizes, counts_of
 
-_CHUNK_ELEMENTS = 1 << 21
-"""Resamples are generated in chunks of about this many cells."""
-_ROW_WISE_ABOVE = 16_384
 _MAX_WORKERS = 8
-"""More threads than this gain nothing: chunks are memory-bound."""
+"""More processes than this gain nothing: chunks are memory-bound."""
+_SPREAD_ABOVE = 1 << 24
+"""Cells (rows x resamples) below which the bootstrap stays in one process (about 0.1 s of work)."""
 
 
 class BootstrapResult(NamedTuple):
@@ -49,74 +49,19 @@ class DeLongResult(NamedTuple):
     ci: tuple[float, float]
 
 
-def _chunks(n: int, n_resamples: int) -> list[int]:
-    """Resamples per chunk: a fixed split that depends only on ``(n, n_resamples)``."""
-    per_chunk = max(1, _CHUNK_ELEMENTS // max(n, 1))
-    full, rest = divmod(n_resamples, per_chunk)
-    return [per_chunk] * full + ([rest] if rest else [])
+def _workers(n_chunks: int, cells: int) -> int:
+    """Processes for the bootstrap (see :func:`shipml.beside.spread`): one per usable core.
 
-
-def _chunk_indices(n: int, m: int, seed: int, chunk: int) -> NDArray[np.unsignedinteger[Any]]:
-    """Chunk ``chunk``'s row indices, from its own stream.
-
-    Each chunk has an independent child stream of ``seed`` (NumPy's SeedSequence
-    spawn keys), so chunks can be drawn on any core in any order and the
-    resamples still depend only on ``(n, n_resamples, seed)``.
+    Below :data:`_SPREAD_ABOVE` cells the work takes less than forking costs.
     """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk,)))
-    draw = np.uint32 if n <= np.iinfo(np.uint32).max else np.uint64  # 32-bit draws are twice as fast
-    return rng.integers(0, n, size=(m, n), dtype=draw)
+    if cells < _SPREAD_ABOVE or not beside.can_fork():
+        return 1
+    return max(1, min(beside.usable_cpus(), n_chunks, _MAX_WORKERS))
 
 
-def resample_indices(n: int, n_resamples: int, seed: int) -> Iterator[NDArray[np.unsignedinteger[Any]]]:
-    """Row indices of bootstrap resamples, ``(chunk, n)`` at a time, drawn with replacement.
-
-    The stream depends only on ``(n, n_resamples, seed)``, so every metric and
-    both models see exactly the same resamples (and a reference implementation
-    can replay them).
-    """
-    for k, m in enumerate(_chunks(n, n_resamples)):
-        yield _chunk_indices(n, m, seed, k)
-
-
-def _counts_of(idx: NDArray[np.unsignedinteger[Any]], n: int) -> NDArray[np.integer[Any]]:
-    """Row multiplicities of one chunk of resamples, as uint8 unless a row was drawn over 255 times.
-
-    Small counts keep the gathers of the ranking metrics inside the CPU cache. A
-    uint8 row that wrapped around no longer sums to ``n``, which is cheaper to
-    check than the maximum of the wide counts.
-    """
-    m = idx.shape[0]
-    if n <= _ROW_WISE_ABOVE:  # small rows: one flat bincount beats a Python loop over resamples
-        flat = idx.astype(np.intp) + (np.arange(m, dtype=np.intp) * n)[:, None]
-        return _narrowest(np.bincount(flat.ravel(), minlength=m * n).reshape(m, n))
-    counts = np.empty((m, n), dtype=np.uint8)
-    for i in range(m):  # row by row, so bincount's scattered writes stay in the cache
-        counts[i] = np.bincount(idx[i], minlength=n)
-    if np.any(counts.sum(axis=1, dtype=np.int64) != n):  # a count wrapped around
-        return _narrowest(np.stack([np.bincount(row, minlength=n) for row in idx]))
-    return counts
-
-
-def _narrowest(counts: NDArray[np.integer[Any]]) -> NDArray[np.integer[Any]]:
-    top = int(counts.max(initial=0))
-    return counts.astype(np.uint8 if top <= 0xFF else np.uint16) if top <= 0xFFFF else counts
-
-
-def resample_counts(n: int, n_resamples: int, seed: int) -> Iterator[NDArray[np.integer[Any]]]:
-    """The resamples of :func:`resample_indices` as row multiplicities (see :func:`_counts_of`)."""
-    for idx in resample_indices(n, n_resamples, seed):
-        yield _counts_of(idx, n)
-
-
-def _workers(n_chunks: int) -> int:
-    """Threads for the bootstrap: NumPy releases the GIL in the draws, counts and gathers."""
-    return max(1, min(usable_cpus(), n_chunks, _MAX_WORKERS))
-
-
-def bootstrap_threads(n: int, n_resamples: int) -> int:
-    """How many threads :func:`paired_replicates` uses for this size (benchmarks print it)."""
-    return _workers(len(_chunks(n, n_resamples)))
+def bootstrap_workers(n: int, n_resamples: int) -> int:
+    """How many processes :func:`paired_replicates` uses for this size (benchmarks print it)."""
+    return _workers(len(chunk_sizes(n, n_resamples)), n * n_resamples)
 
 
 def _percentile_ci(deltas: FloatArray, confidence: float) -> tuple[float, float]:
@@ -140,6 +85,23 @@ def _bootstrap_p(deltas: FloatArray) -> float:
     return float(min(1.0, 2.0 * min(below, above)))
 
 
+def row_order(
+    pairs: Mapping[str, tuple[MetricSpec, NDArray[Any], NDArray[Any], NDArray[Any]]],
+) -> NDArray[np.intp] | None:
+    """The order :func:`paired_replicates` puts the rows in before drawing resamples (None: as given).
+
+    It is the first metric's preferred order (ROC AUC's spares every gather of
+    counts). Resampled row indices refer to rows in this order, so a replay
+    reads ``y[order][idx]``. The order is fixed from the data before any draw,
+    and the draws are uniform over positions, so each resample is still an
+    ordinary bootstrap resample of the rows.
+    """
+    for spec, y, champion, challenger in pairs.values():
+        if spec.row_order is not None and (order := spec.row_order(y, champion, challenger)) is not None:
+            return order
+    return None
+
+
 def paired_replicates(
     pairs: Mapping[str, tuple[MetricSpec, NDArray[Any], NDArray[Any], NDArray[Any]]],
     *,
@@ -150,11 +112,14 @@ def paired_replicates(
 
     ``pairs`` maps a key to ``(metric, y, champion_input, challenger_input)``,
     all over the same rows. The resamples are drawn once and shared by every
-    metric and both models.
+    metric and both models; their indices refer to the rows in :func:`row_order`.
     """
     if not pairs:
         return {}
     n = len(next(iter(pairs.values()))[1])
+    order = row_order(pairs)
+    if order is not None:
+        pairs = {key: (spec, y[order], a[order], b[order]) for key, (spec, y, a, b) in pairs.items()}
     bound = {
         key: (spec.bind(y, champ), spec.bind(y, chall)) for key, (spec, y, champ, chall) in pairs.items()
     }
@@ -162,22 +127,33 @@ def paired_replicates(
     points = {key: float(b(point_counts)[0] - a(point_counts)[0]) for key, (a, b) in bound.items()}
     ranking = {key for key, (spec, *_) in pairs.items() if spec.ranking}
 
-    def chunk_deltas(job: tuple[int, int]) -> dict[str, FloatArray]:
-        counts = _counts_of(_chunk_indices(n, job[1], seed, job[0]), n)
+    def block_deltas(counts: NDArray[np.integer[Any]]) -> dict[str, FloatArray]:
         wide = counts.astype(np.float64) if len(ranking) < len(pairs) else counts
         return {
             key: b(counts if key in ranking else wide) - a(counts if key in ranking else wide)
             for key, (a, b) in bound.items()
         }
 
-    jobs = list(enumerate(_chunks(n, n_resamples)))
-    workers = _workers(len(jobs))
-    if workers == 1:
-        parts = [chunk_deltas(job) for job in jobs]
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shipml-bootstrap") as pool:
-            parts = list(pool.map(chunk_deltas, jobs))  # in chunk order, whatever finished first
+    def share_deltas(jobs: list[tuple[int, int]]) -> dict[str, FloatArray]:
+        buffers = Buffers(n)
+        blocks = [
+            block_deltas(counts_of(idx, n, buffers.counts))
+            for chunk, m in jobs
+            for idx in chunk_draws(n, m, seed, chunk, buffers)
+        ]
+        return {key: np.concatenate([block[key] for block in blocks]) for key in pairs}
+
+    jobs = list(enumerate(chunk_sizes(n, n_resamples)))
+    shares = _shares(jobs, _workers(len(jobs), n * n_resamples))
+    parts = beside.spread([partial(share_deltas, share) for share in shares])  # in chunk order
     return {key: (points[key], np.concatenate([part[key] for part in parts])) for key in pairs}
+
+
+def _shares(jobs: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:
+    """``jobs`` cut into ``workers`` consecutive runs of near-equal length."""
+    size, extra = divmod(len(jobs), workers)
+    bounds = [i * size + min(i, extra) for i in range(workers + 1)]
+    return [jobs[bounds[i] : bounds[i + 1]] for i in range(workers)]
 
 
 def undefined_share(deltas: FloatArray) -> float:
