@@ -8,15 +8,24 @@
 2. DeLong's test on 1M rows (target < 1 s).
 
 Usage: ``python -m benchmarks.bench_gate [--rows 100000] [--resamples 2000]
-[--baseline-resamples N]``. With ``--baseline-resamples`` below ``--resamples``
-the sklearn loop is timed on that many and scaled (said so in the output).
+[--baseline-resamples N] [--before REF]``. With ``--baseline-resamples`` below ``--resamples``
+the sklearn loop is timed on that many and scaled (said so in the output). With ``--before``
+the bootstrap of an earlier commit (its ``src/shipml`` from ``git archive``, this venv, the
+same data) is timed right after the loop, so a change's before/after comes from one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -31,6 +40,8 @@ from shipml.gate.stats import (
     row_order,
     summarise,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _cpu() -> float:
@@ -48,7 +59,44 @@ def _models(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return y, champion, challenger
 
 
-def bench_bootstrap(n: int, resamples: int, baseline_resamples: int, seed: int = 0) -> None:
+_BEFORE_SNIPPET = """
+import json, time
+import numpy as np
+from shipml.gate.metrics import BUILTIN
+from shipml.gate.stats import paired_bootstrap
+{models}
+n, resamples, seed = {n}, {resamples}, {seed}
+y, champ, chall = _models(n, seed)
+spec = BUILTIN["roc_auc"]
+paired_bootstrap(y[:1000], champ[:1000], chall[:1000], spec, 100, 0.95, seed)
+walls = []
+for _ in range(5):
+    t0 = time.perf_counter()
+    paired_bootstrap(y, champ, chall, spec, resamples, 0.95, seed)
+    walls.append(time.perf_counter() - t0)
+print(json.dumps(walls))
+"""
+
+
+def _before(ref: str, n: int, resamples: int, seed: int) -> list[float]:
+    """Wall times of five bootstraps by the shipml of git ``ref`` (its src/shipml, this venv), same data."""
+    tree = Path(tempfile.mkdtemp(prefix="bench-gate-before-"))
+    try:
+        archive = subprocess.run(
+            ["git", "archive", ref, "src/shipml"], cwd=REPO, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        code = _BEFORE_SNIPPET.format(models=inspect.getsource(_models), n=n, resamples=resamples, seed=seed)
+        env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+        )
+        return [float(x) for x in json.loads(out.stdout.strip().splitlines()[-1])]
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def bench_bootstrap(n: int, resamples: int, baseline_resamples: int, seed: int = 0, before: str = "") -> None:
     y, champ, chall = _models(n, seed)
     spec = BUILTIN["roc_auc"]
     paired_bootstrap(y[:1000], champ[:1000], chall[:1000], spec, 100, 0.95, seed)  # warm-up imports/caches
@@ -77,6 +125,7 @@ def bench_bootstrap(n: int, resamples: int, baseline_resamples: int, seed: int =
             break
     t_loop, cpu_loop = time.perf_counter() - t0, time.process_time() - c0
     runs += [timed_fast() for _ in range(2)]
+    before_walls = _before(before, n, resamples, seed) if before else []
     assert all(run[2] == fast for run in runs)  # the same seed gives the same CI every time
     t_fast = float(np.median([run[0] for run in runs]))
     cpu_fast = float(np.median([run[1] for run in runs]))
@@ -94,6 +143,12 @@ def bench_bootstrap(n: int, resamples: int, baseline_resamples: int, seed: int =
     ratio, cpu_ratio = scaled / t_fast, cpu_scaled / cpu_fast
     verdict = "meets" if ratio >= 100 else "MISSES"
     print(f"  speed-up          : {ratio:8.1f}x wall {cpu_ratio:8.1f}x CPU  -> {verdict} >= 100x")
+    if before_walls:
+        t_before = float(np.median(before_walls))
+        print(
+            f"  shipml at {before:<8}: {t_before:8.2f} s wall (median of 5, same data, right after the loop)"
+            f" -> {scaled / t_before:.1f}x; this tree is {t_before / t_fast:.2f}x faster"
+        )
     if baseline_resamples == resamples:
         ref = summarise(fast.delta, np.asarray(deltas), 0.95)
         gap = max(abs(ref.ci_low - fast.ci_low), abs(ref.ci_high - fast.ci_high))
@@ -129,8 +184,9 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=2000)
     parser.add_argument("--baseline-resamples", type=int, default=None)
     parser.add_argument("--delong-rows", type=int, default=1_000_000)
+    parser.add_argument("--before", default="", help="Also time the bootstrap of this git ref, same run.")
     args = parser.parse_args()
-    bench_bootstrap(args.rows, args.resamples, args.baseline_resamples or args.resamples)
+    bench_bootstrap(args.rows, args.resamples, args.baseline_resamples or args.resamples, before=args.before)
     bench_delong(args.delong_rows)
 
 
