@@ -57,7 +57,6 @@ class Buffers:
 
     def __init__(self, n: int) -> None:
         rows = _per_block(n)
-        self.n = n
         self.idx = np.empty(rows * n, dtype=np.int64)
         self.low = np.empty(rows * n, dtype=np.uint32)
         self.counts = np.empty((rows, n), dtype=np.uint8)
@@ -119,8 +118,10 @@ def counts_of(idx: IndexArray, n: int, out: NDArray[np.uint8] | None = None) -> 
     the maximum of wide counts.
     """
     rows = idx.shape[0]
-    counts = np.zeros((rows, n), dtype=np.uint8) if out is None else out[:rows]
-    if out is not None:
+    if out is None:
+        counts = np.zeros((rows, n), dtype=np.uint8)
+    else:
+        counts = out[:rows]
         counts.fill(0)
     if n > _ROW_WISE_ABOVE:
         for i in range(rows):
