@@ -12,18 +12,23 @@ traceback. Where fork is unavailable or only one CPU is usable, they run one aft
 other in this process, with the same results.
 
 :func:`together` runs two different works (validate's two halves); :func:`spread` runs
-parts of one (the gate's bootstrap, a share of its resamples per core).
+parts of one (the gate's bootstrap, a share of its resamples per core); :func:`helper` keeps
+one child for several calls, so what it imported for the first stays out of this process
+(the gate's MLflow side: resolving, downloading and recording).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import signal
+import struct
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, NoReturn, TypeVar
 
 from .errors import ShipmlError
 
@@ -85,15 +90,38 @@ class _Child:
                 else f"exited with {os.waitstatus_to_exitcode(status)} and no result"
             )
             raise ChildFailed(f"the work run beside this process {how}")
-        kind, value = pickle.loads(data)  # our own child's bytes through our own pipe
-        if kind == "ok":
-            return value
-        if kind == "shipml":
-            cls, message, hint = value
-            error = cls.__new__(cls)
-            ShipmlError.__init__(error, message, hint=hint)
-            raise error
-        raise ChildFailed(f"the work run beside this process failed:\n{value}")
+        return _decode(data)
+
+
+def _decode(data: bytes) -> Any:
+    """The value of an outcome a child sent, or its error raised again here."""
+    kind, value = pickle.loads(data)  # our own child's bytes through our own pipe
+    if kind == "ok":
+        return value
+    if kind == "shipml":
+        cls, message, hint = value
+        error = cls.__new__(cls)
+        ShipmlError.__init__(error, message, hint=hint)
+        raise error
+    raise ChildFailed(f"the work run beside this process failed:\n{value}")
+
+
+def _outcome(work: Callable[[], Any]) -> bytes:
+    """``work()``'s value or error, pickled for the parent (an unpicklable value is an error too)."""
+    try:
+        payload: tuple[str, Any] = ("ok", work())
+    except BaseException as exc:  # every outcome goes back to the parent
+        payload = _encode_error(exc)
+    try:
+        return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        return pickle.dumps(_encode_error(exc), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _fork(work: Callable[[], Any]) -> _Child:
@@ -105,15 +133,8 @@ def _fork(work: Callable[[], Any]) -> _Child:
         os.close(read_fd)
         code = 0
         try:
-            try:
-                payload: tuple[str, Any] = ("ok", work())
-            except BaseException as exc:  # every outcome goes back to the parent
-                payload = _encode_error(exc)
-            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write_fd, view) :]
-        except BaseException:  # e.g. an unpicklable result: the parent reports no result
+            _write_all(write_fd, _outcome(work))
+        except BaseException:  # e.g. the parent is gone: it reports no result
             code = 70
         finally:
             sys.stdout.flush()
@@ -168,3 +189,138 @@ def spread(works: Sequence[Callable[[], A]]) -> list[A]:
         return [work() for work in works]
     rest, first = _run_beside(list(works[1:]), works[0])
     return [first, *rest]
+
+
+_FRAME = struct.Struct("!Q")  # length prefix of each message between a helper and its parent
+
+
+def _send(fd: int, data: bytes) -> None:
+    _write_all(fd, _FRAME.pack(len(data)) + data)
+
+
+def _receive(fd: int) -> bytes | None:
+    """One framed message, or None at end of file (the other side closed its end, or died mid-message)."""
+    head = _read_exactly(fd, _FRAME.size)
+    return None if head is None else _read_exactly(fd, _FRAME.unpack(head)[0])
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks: list[bytes] = []
+    left = size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+class Pending(Generic[A]):
+    """A call sent to a helper; :meth:`result` waits for its value (or raises its error)."""
+
+    def __init__(self, helper: Helper, outcome: bytes | None = None) -> None:
+        self._helper, self._outcome = helper, outcome
+
+    def result(self) -> A:
+        if self._outcome is None:
+            self._outcome = self._helper._answer()
+        value: A = _decode(self._outcome)
+        return value
+
+
+class Helper:
+    """A forked child that runs calls one at a time and keeps its state (imports, connections) between them.
+
+    Calls are module-level functions and picklable arguments, sent through a pipe; each
+    value or error comes back as :func:`together`'s does. Without fork (one CPU, macOS)
+    every call runs here, at once, with the same results.
+    """
+
+    def __init__(self) -> None:
+        self._pid = 0
+        self._to_child = self._from_child = -1
+        self._waiting = False
+        if not can_fork():
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        requests, request_end = os.pipe()
+        answer_end, answers = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(request_end)
+            os.close(answer_end)
+            _serve(requests, answers)
+        os.close(requests)
+        os.close(answers)
+        self._pid, self._to_child, self._from_child = pid, request_end, answer_end
+
+    def submit(self, fn: Callable[..., A], *args: Any) -> Pending[A]:
+        """Start ``fn(*args)`` in the child (here, if there is none); one call at a time."""
+        if not self._pid:
+            return Pending(self, _outcome(functools.partial(fn, *args)))
+        if self._waiting:
+            raise RuntimeError("a helper runs one call at a time: take the last one's result first")
+        _send(self._to_child, pickle.dumps((fn, *args), protocol=pickle.HIGHEST_PROTOCOL))
+        self._waiting = True
+        return Pending(self)
+
+    def _answer(self) -> bytes:
+        data = _receive(self._from_child)
+        self._waiting = False
+        if data is None:
+            status = self._end()
+            how = (
+                f"was killed by signal {os.WTERMSIG(status)}"
+                if os.WIFSIGNALED(status)
+                else f"exited with {os.waitstatus_to_exitcode(status)}"
+            )
+            raise ChildFailed(f"the helper process {how} before answering")
+        return data
+
+    def close(self, *, kill: bool = False) -> None:
+        """End the child: at once (``kill``: its work is no longer wanted) or once it reads end of file."""
+        if not self._pid:
+            return
+        if kill:
+            os.kill(self._pid, signal.SIGKILL)
+        self._end()
+
+    def _end(self) -> int:
+        """Close both pipes and reap the child; its wait status."""
+        os.close(self._to_child)
+        os.close(self._from_child)
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        return status
+
+
+def _serve(requests: int, answers: int) -> NoReturn:
+    """The helper child's loop: run and answer each call; at end of file, leave without the parent's atexit."""
+    code = 0
+    try:
+        while (message := _receive(requests)) is not None:
+            call = functools.partial(*pickle.loads(message))  # from our own parent, through our own pipe
+            outcome = _outcome(call)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            _send(answers, outcome)
+    except BaseException:  # the parent went away mid-message, or an interrupt
+        code = 70
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+@contextmanager
+def helper() -> Iterator[Helper]:
+    """A :class:`Helper` for the block: ended normally when it finishes, killed when it raises."""
+    h = Helper()
+    try:
+        yield h
+    except BaseException:
+        h.close(kill=True)
+        raise
+    h.close()

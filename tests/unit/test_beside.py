@@ -112,3 +112,109 @@ def test_spread_raises_a_part_s_error_and_stops_the_parts_still_running(tmp_path
 def test_spread_without_fork_runs_every_part_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(beside, "can_fork", lambda: False)
     assert beside.spread([os.getpid, os.getpid]) == [os.getpid(), os.getpid()]
+
+
+# The helper: one forked child serving several calls, keeping what it imported and built.
+_STATE: dict[str, object] = {}
+
+
+def _remember(key: str, value: object) -> int:
+    _STATE[key] = value
+    return os.getpid()
+
+
+def _recall(key: str) -> tuple[int, object]:
+    return os.getpid(), _STATE.get(key)
+
+
+def _import_in_child(name: str) -> bool:
+    import importlib
+    import sys
+
+    importlib.import_module(name)
+    return name in sys.modules
+
+
+def _fail_with(error: Exception) -> None:
+    raise error
+
+
+def _unpicklable() -> object:
+    return lambda: None
+
+
+def _sleep_then(seconds: float, value: int) -> int:
+    time.sleep(seconds)
+    return value
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_helper_keeps_its_state_between_calls_in_its_own_process() -> None:
+    import sys
+
+    _STATE.clear()
+    with beside.helper() as h:
+        pid = h.submit(_remember, "client", "connected").result()
+        assert pid != os.getpid()
+        assert h.submit(_recall, "client").result() == (pid, "connected")  # same child, state kept
+        # what the child imports stays out of the parent (the gate's reason for a helper)
+        assert "wave" not in sys.modules
+        assert h.submit(_import_in_child, "wave").result() is True
+        assert "wave" not in sys.modules
+    assert "client" not in _STATE
+
+
+def test_a_helper_call_runs_while_the_parent_works() -> None:
+    start = time.monotonic()
+    with beside.helper() as h:
+        pending = h.submit(_sleep_then, 0.6, 7)
+        time.sleep(0.6)
+        assert pending.result() == 7
+    assert time.monotonic() - start < 1.0
+
+
+def test_a_helper_s_errors_come_back_typed_and_it_goes_on_serving() -> None:
+    with beside.helper() as h:
+        with pytest.raises(InputDataError) as caught:
+            h.submit(_fail_with, InputDataError("model v3 not found", hint="check the alias")).result()
+        assert caught.value.exit_code == ExitCode.BAD_INPUT and caught.value.hint == "check the alias"
+        with pytest.raises(beside.ChildFailed, match="ZeroDivisionError"):
+            h.submit(_fail_with, ZeroDivisionError("boom")).result()
+        with pytest.raises(beside.ChildFailed, match="pickle"):
+            h.submit(_unpicklable).result()
+        assert h.submit(_sleep_then, 0, 3).result() == 3
+
+
+def test_a_helper_killed_mid_call_is_an_error_naming_the_signal() -> None:
+    with beside.helper() as h, pytest.raises(beside.ChildFailed, match="killed by signal 9"):
+        h.submit(_die).result()
+
+
+def test_one_call_at_a_time() -> None:
+    with beside.helper() as h:
+        first = h.submit(_sleep_then, 0.1, 1)
+        with pytest.raises(RuntimeError, match="one call at a time"):
+            h.submit(_sleep_then, 0, 2)
+        assert first.result() == 1
+
+
+def test_an_error_in_the_parent_kills_the_helper() -> None:
+    with pytest.raises(KeyError), beside.helper() as h:
+        h.submit(_sleep_then, 30, 1)
+        pid = h._pid
+        raise KeyError("parent failed")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped: no child left behind
+
+
+def test_a_helper_without_fork_runs_each_call_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(beside, "can_fork", lambda: False)
+    _STATE.clear()
+    with beside.helper() as h:
+        assert h.submit(_remember, "client", 1).result() == os.getpid()
+        with pytest.raises(InputDataError):
+            h.submit(_fail_with, InputDataError("no")).result()
+    assert _STATE == {"client": 1}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from shipml.errors import InputDataError
+from shipml.gate.fetch import check_provenance
 from shipml.gate.models import ModelRef
-from shipml.gate.run import check_provenance
 
 SHA = "3f1c9e2b7a4d5e6f8091a2b3c4d5e6f708192a3b"
 OTHER = "9999999b7a4d5e6f8091a2b3c4d5e6f708192a3b"

@@ -1,6 +1,6 @@
 """``shipml gate``: should the challenger replace the champion? Paired statistics on the same rows.
 
-Thin: flags become config overrides and :func:`shipml.gate.run.run_gate` does the work.
+Thin: flags become config overrides and :func:`shipml.gate.fetch.judge` does the work.
 """
 
 from __future__ import annotations
@@ -81,8 +81,7 @@ def run(args: argparse.Namespace) -> Outcome:
             **store.overrides(args),
         },
     )
-    from ..gate.run import GateOptions, run_gate
-    from ..mlflow_api.client import calling
+    from ..gate.fetch import GateOptions, judge
 
     options = GateOptions(
         champion=args.champion or None,
@@ -92,8 +91,7 @@ def run(args: argparse.Namespace) -> Outcome:
         record=bool(args.record_decision),
         budgets=bool(args.budgets),
     )
-    with calling(f"the gate of '{cfg.mlflow.registered_model}'"):
-        details, summary = run_gate(cfg, options)
+    details, summary = judge(cfg, options)
     delta = details.primary_metric_delta
     return Outcome(
         details.verdict,

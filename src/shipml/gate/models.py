@@ -194,43 +194,63 @@ def _features(ref: ModelRef, meta: dict[str, Any], model: Any) -> list[str] | No
     return [str(n) for n in names_in] if names_in is not None else None
 
 
-def load(ref: ModelRef, scratch: Path) -> LoadedModel:
-    """Download the pinned version once and load it; one line naming the model on any failure."""
+def download(ref: ModelRef, scratch: Path) -> Path:
+    """The pinned version's files, downloaded once (a local model directory is used where it is)."""
     import mlflow
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     if ref.local_path is not None:
-        path = ref.local_path
-    else:
-        dest = scratch / ref.role
-        dest.mkdir(parents=True, exist_ok=True)
-        try:
-            path = Path(mlflow.artifacts.download_artifacts(artifact_uri=ref.pinned_uri, dst_path=str(dest)))
-        except Exception as exc:  # MlflowException, OSError, or a store-specific error: all "cannot fetch"
-            raise _not_found(
-                ref.role,
-                ref.uri,
-                f"cannot download {ref.pinned_uri} ({first_line(exc)})",
-                "check the URI and that the artifact store is reachable",
-            ) from None
-        if not (path / "MLmodel").is_file():
-            raise _not_found(
-                ref.role,
-                ref.uri,
-                f"{ref.pinned_uri} is not an MLflow model (no MLmodel file)",
-                "point at the logged model, e.g. runs:/RUN_ID/model",
-            )
+        return ref.local_path
+    dest = scratch / ref.role
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        path = Path(mlflow.artifacts.download_artifacts(artifact_uri=ref.pinned_uri, dst_path=str(dest)))
+    except Exception as exc:  # MlflowException, OSError, or a store-specific error: all "cannot fetch"
+        raise _not_found(
+            ref.role,
+            ref.uri,
+            f"cannot download {ref.pinned_uri} ({first_line(exc)})",
+            "check the URI and that the artifact store is reachable",
+        ) from None
+    if not (path / "MLmodel").is_file():
+        raise _not_found(
+            ref.role,
+            ref.uri,
+            f"{ref.pinned_uri} is not an MLflow model (no MLmodel file)",
+            "point at the logged model, e.g. runs:/RUN_ID/model",
+        )
+    return path
+
+
+def _mlflow_refuses_deserialising() -> bool:
+    """``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=false``: then MLflow's own loader decides (and refuses)."""
+    return os.environ.get("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true").strip().lower() in ("false", "0")
+
+
+def load(ref: ModelRef, path: Path) -> LoadedModel:
+    """Load a downloaded model; one line naming the model on any failure.
+
+    The sklearn flavor is read without MLflow (:mod:`shipml.serve.loading`: skops with the
+    trusted types MLflow recorded, the decision ``mlflow.sklearn.load_model`` makes), so the
+    gate's process never imports MLflow; other flavors go through ``mlflow.pyfunc``.
+    """
     meta = _mlmodel(path)
     flavors = meta.get("flavors") or {}
     try:
-        if "sklearn" in flavors:
+        if "sklearn" in flavors and not _mlflow_refuses_deserialising():
+            from ..serve import loading, mlmodel
+
+            model: Any = loading.estimator(mlmodel.read(path, serving=False))
+        elif "sklearn" in flavors:
             import mlflow.sklearn
 
-            model: Any = mlflow.sklearn.load_model(str(path))
+            model = mlflow.sklearn.load_model(str(path))
         else:
             import mlflow.pyfunc
 
             model = mlflow.pyfunc.load_model(str(path))
+    except InputDataError:
+        raise
     except Exception as exc:  # deserialisation errors come from skops/pickle/the flavor: all mean "unusable"
         raise InputDataError(
             f"{ref.label()} cannot be loaded: {first_line(exc)}",

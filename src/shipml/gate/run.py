@@ -1,16 +1,16 @@
-"""``shipml gate`` end to end: resolve, load, score once, decide, measure, record.
+"""The gate's judging half: load the fetched models, score once, decide, measure.
 
-The order matters for trust: both models are pinned to versions before anything
-is downloaded, every input problem is reported before any statistic is
-computed, and what the gate saw (the champion version) is written onto the
-challenger version so promotion can refuse if the champion has moved since.
+The MLflow half (resolve, download, record) is :mod:`shipml.gate.fetch`, which runs it
+in a helper process and calls :func:`run_gate` with what it fetched. The order matters
+for trust: both models were pinned to versions before anything was downloaded, every
+input problem is reported before any statistic is computed, and what the gate saw (the
+champion version) is written onto the challenger version so promotion can refuse if the
+champion has moved since.
 """
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,39 +18,27 @@ import numpy as np
 from .. import runner
 from ..contracts.gate import EvaluationInfo, GateDetails, MetricOutcome, ModelInfo
 from ..contracts.tags import GIT_SHA as GIT_SHA_TAG
-from ..contracts.tags import gate_tags
-from ..errors import InputDataError, first_line
-from ..mlflow_api.registry import record_gate_decision
+from ..errors import InputDataError
 from ..progress import stage
 from .budgets import evaluate_budgets
 from .decision import evaluate, point_estimates, verdict
 from .metrics import default_primary_metric, get_metric
-from .models import LoadedModel, ModelRef, compare_features, load, resolve
-from .scoring import (
-    Scored,
-    evaluation_path,
-    feature_columns,
-    load_evaluation,
-    resolve_target,
-    resolve_task,
-    score,
-)
+from .models import LoadedModel, ModelRef, compare_features, load
+from .scoring import Scored, feature_columns, load_evaluation, resolve_target, resolve_task, score
 from .slices import evaluate_slices
 
 if TYPE_CHECKING:
-    from mlflow import MlflowClient
-
     from ..config import ShipmlConfig
+    from .fetch import Fetched, GateOptions
 
 
-@dataclass(frozen=True)
-class GateOptions:
-    champion: str | None = None
-    challenger: str | None = None
-    evaluation: str | None = None
-    allow_feature_changes: bool = False
-    record: bool = True
-    budgets: bool = True
+def import_scoring_stack() -> None:
+    """Import what loading and scoring will need, now: the fetch helper is busy with MLflow meanwhile."""
+    import pandas  # noqa: F401
+    import sklearn.base  # noqa: F401
+
+    with contextlib.suppress(ImportError):  # pickle-serialised models load without skops
+        import skops.io  # noqa: F401  (its trusted-type lists import most of scikit-learn)
 
 
 def _info(ref: ModelRef) -> ModelInfo:
@@ -62,39 +50,6 @@ def _info(ref: ModelRef) -> ModelInfo:
         registered_model=ref.registered_model,
         git_sha=sha if sha and sha != "unknown" else None,
     )
-
-
-def check_provenance(ref: ModelRef) -> None:
-    """Refuse to judge a challenger this job did not produce (a default alias left by another run).
-
-    A misspelt input can send training elsewhere while the gate, on the real registry,
-    finds ``@challenger`` from an earlier run and passes it: green, and wrong. So when the
-    challenger comes from the default alias: it must be the version this job's train step
-    registered (its result file, when present), and it must have been trained from this
-    run's commit. Naming ``--challenger`` explicitly judges any version on purpose.
-    """
-    from ..results import default_result_path, read_result
-
-    train_file = default_result_path("train")
-    if train_file.is_file():
-        trained = read_result(train_file).details
-        model, version = trained.get("registered_model"), str(trained.get("model_version") or "")
-        if model == ref.registered_model and version and version != ref.version:
-            raise InputDataError(
-                f"the challenger alias points at {ref.registered_model} v{ref.version}, but this job's "
-                f"train step registered v{version} ({train_file})",
-                hint=f"another run moved the alias: pass --challenger models:/{model}/{version}, "
-                "or re-run train and gate together",
-            )
-    commit = runner.run_context().commit
-    sha = ref.tags.get(GIT_SHA_TAG)
-    if commit and sha and sha != "unknown" and sha != commit:
-        raise InputDataError(
-            f"{ref.label()} was trained from commit {sha[:7]}, but this run is at {commit[:7]}: "
-            "it is not the model this change produced",
-            hint="train in this job before the gate (check the train step's tracking-uri input), or pass "
-            "--challenger models:/NAME/N to judge that version on purpose",
-        )
 
 
 def primary_delta(
@@ -117,33 +72,6 @@ def primary_delta(
     return delta if np.isfinite(delta) else None
 
 
-def _record(
-    client: MlflowClient, challenger: ModelRef, details: GateDetails, summary: str
-) -> dict[str, str] | None:
-    if not (challenger.registered_model and challenger.version):
-        return None
-    ctx = runner.run_context()
-    tags = gate_tags(
-        verdict=details.verdict,
-        champion_version=details.champion.version if details.champion else None,
-        primary_metric=details.primary_metric,
-        primary_delta=details.primary_metric_delta,
-        summary=summary,
-        run_url=ctx.run_url,
-        commit=ctx.commit,
-    )
-    try:
-        record_gate_decision(client, challenger.registered_model, challenger.version, tags)
-    except Exception as exc:  # the verdict stands; only `promote` without --gate-result loses its input
-        runner.warning(
-            f"could not record the gate decision on {challenger.registered_model} v{challenger.version}: "
-            f"{first_line(exc)}; "
-            "promote with --gate-result instead"
-        )
-        return None
-    return tags
-
-
 def _frames(
     scored: Scored, models: tuple[LoadedModel | None, LoadedModel], target: str, ignore: list[str]
 ) -> Any:
@@ -152,72 +80,62 @@ def _frames(
     )
 
 
-def run_gate(cfg: ShipmlConfig, opts: GateOptions) -> tuple[GateDetails, str]:
-    """Decide; return the result details and the one-line summary recorded with them."""
+def run_gate(cfg: ShipmlConfig, opts: GateOptions, fetched: Fetched) -> tuple[GateDetails, str]:
+    """Decide on what :func:`shipml.gate.fetch.fetch` pinned and downloaded; the details and summary line."""
     from ..mlflow_api import store
-    from ..mlflow_api.client import connect
     from ..report.sections.gate import summary_line
 
-    client = connect(cfg, extra="gate")
-    with stage("Resolving champion and challenger"):
-        challenger_ref = resolve(client, cfg, "challenger", opts.challenger)
-        assert challenger_ref is not None
-        if not opts.challenger:
-            check_provenance(challenger_ref)
-        champion_ref = resolve(client, cfg, "champion", opts.champion)
-    if champion_ref is not None and champion_ref.pinned_uri == challenger_ref.pinned_uri:
-        runner.warning(f"the challenger and the champion are the same model ({challenger_ref.pinned_uri})")
-    with tempfile.TemporaryDirectory(prefix="shipml-gate-") as tmp:
-        scratch = Path(tmp)
-        with stage("Loading models"):
-            challenger = load(challenger_ref, scratch)
-            champion = load(champion_ref, scratch) if champion_ref is not None else None
-        if champion is not None:
-            diffs = compare_features(champion, challenger)
-            if diffs and not opts.allow_feature_changes:
-                raise InputDataError(
-                    f"champion and challenger use different feature sets: {'; '.join(diffs)}",
-                    hint="retrain on the champion's features, or pass --allow-feature-changes to score each "
-                    "model on its own columns of the same rows",
-                )
-            if diffs:
-                runner.warning(
-                    f"feature sets differ ({'; '.join(diffs)}); each model scored on its own columns"
-                )
-        task = resolve_task(cfg, challenger)
-        target = resolve_target(cfg, challenger, champion)
-        with stage("Reading the evaluation set"):
-            path, source = evaluation_path(client, cfg, challenger_ref, opts.evaluation, scratch)
-            evaluation = load_evaluation(path, source, target)
-        with stage(f"Scoring both models on {len(evaluation.frame):,} rows"):
-            scored = score(evaluation, task, champion, challenger, cfg.data.ignore)
-        classes = scored.challenger.classes
-        n_classes = None if classes is None else len(classes)
-        primary = cfg.gate.primary_metric or default_primary_metric(task, n_classes)
-        # a primary metric that does not fit the task is a config error, even without a rule on it
-        get_metric(primary, task, n_classes, search_path=cfg.root)
-        with stage("Paired statistics"):
-            metrics = evaluate(
-                scored.y_true,
-                scored.champion,
-                scored.challenger,
-                cfg.gate.rules,
-                cfg.gate,
-                task,
-                search_path=cfg.root,
+    challenger_ref, champion_ref = fetched.challenger, fetched.champion
+    with stage("Loading models"):
+        challenger = load(challenger_ref, fetched.challenger_dir)
+        champion = (
+            load(champion_ref, fetched.champion_dir)
+            if champion_ref is not None and fetched.champion_dir is not None
+            else None
+        )
+    if champion is not None:
+        diffs = compare_features(champion, challenger)
+        if diffs and not opts.allow_feature_changes:
+            raise InputDataError(
+                f"champion and challenger use different feature sets: {'; '.join(diffs)}",
+                hint="retrain on the champion's features, or pass --allow-feature-changes to score each "
+                "model on its own columns of the same rows",
             )
-            metrics += evaluate_slices(scored, cfg.gate, search_path=cfg.root)
-        budgets: list[MetricOutcome] = []
-        if opts.budgets:
-            with stage("Timing both models (latency) and sizing them"):
-                budgets = evaluate_budgets(
-                    champion,
-                    challenger,
-                    _frames(scored, (champion, challenger), target, cfg.data.ignore),
-                    task,
-                    cfg.gate.budgets,
-                    cfg.gate.confidence,
-                )
+        if diffs:
+            runner.warning(f"feature sets differ ({'; '.join(diffs)}); each model scored on its own columns")
+    task = resolve_task(cfg, challenger)
+    target = resolve_target(cfg, challenger, champion)
+    with stage("Reading the evaluation set"):
+        evaluation = load_evaluation(fetched.evaluation, fetched.evaluation_source, target)
+    with stage(f"Scoring both models on {len(evaluation.frame):,} rows"):
+        scored = score(evaluation, task, champion, challenger, cfg.data.ignore)
+    classes = scored.challenger.classes
+    n_classes = None if classes is None else len(classes)
+    primary = cfg.gate.primary_metric or default_primary_metric(task, n_classes)
+    # a primary metric that does not fit the task is a config error, even without a rule on it
+    get_metric(primary, task, n_classes, search_path=cfg.root)
+    with stage("Paired statistics"):
+        metrics = evaluate(
+            scored.y_true,
+            scored.champion,
+            scored.challenger,
+            cfg.gate.rules,
+            cfg.gate,
+            task,
+            search_path=cfg.root,
+        )
+        metrics += evaluate_slices(scored, cfg.gate, search_path=cfg.root)
+    budgets: list[MetricOutcome] = []
+    if opts.budgets:
+        with stage("Timing both models (latency) and sizing them"):
+            budgets = evaluate_budgets(
+                champion,
+                challenger,
+                _frames(scored, (champion, challenger), target, cfg.data.ignore),
+                task,
+                cfg.gate.budgets,
+                cfg.gate.confidence,
+            )
     status, reasons = verdict(metrics + [b for b in budgets if b.rule != "report only"])
     details = GateDetails(
         verdict=status,
@@ -235,7 +153,4 @@ def run_gate(cfg: ShipmlConfig, opts: GateOptions) -> tuple[GateDetails, str]:
         ),
         store=store.describe(store.tracking_uri(cfg)),
     )
-    summary = f"{status}: {summary_line(details)}"
-    if opts.record:
-        details.recorded_tags = _record(client, challenger_ref, details, summary)
     return details, summary_line(details)

@@ -9,7 +9,6 @@ the wrong shape, NaN.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -17,16 +16,14 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .. import runner
-from ..contracts.train import EVALUATION_ARTIFACT
 from ..datasets import read_table, sha256_of
 from ..errors import InputDataError, first_line
 from ..finite import require_finite
 from .metrics import Predictions, Task
-from .models import LoadedModel, ModelRef
+from .models import LoadedModel
 
 if TYPE_CHECKING:
     import pandas as pd
-    from mlflow import MlflowClient
 
     from ..config import ShipmlConfig
 
@@ -46,40 +43,6 @@ class Scored:
     challenger: Predictions
     task: Task
     frame: pd.DataFrame  # the evaluation rows, for slicing
-
-
-def evaluation_path(
-    client: MlflowClient, cfg: ShipmlConfig, challenger: ModelRef, override: str | None, scratch: Path
-) -> tuple[Path, str]:
-    """The held-out set: a flag or ``data.evaluation``, else what training logged with the challenger."""
-    if override:
-        return Path(override), f"evaluation set {override}"
-    if cfg.data.evaluation:
-        path = cfg.path(cfg.data.evaluation)
-        return path, f"evaluation set {path} (data.evaluation)"
-    artifact = challenger.tags.get("shipml.evaluation_artifact", EVALUATION_ARTIFACT)
-    if not challenger.run_id:
-        raise InputDataError(
-            f"no evaluation set: {challenger.label()} has no MLflow run to take {artifact} from",
-            hint="set data.evaluation in shipml.yaml or pass --evaluation PATH",
-        )
-    import mlflow
-
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    dest = scratch / "evaluation"
-    dest.mkdir(parents=True, exist_ok=True)
-    try:
-        local = mlflow.artifacts.download_artifacts(
-            run_id=challenger.run_id, artifact_path=artifact, dst_path=str(dest)
-        )
-    except Exception as exc:  # missing artifact: MlflowException or OSError depending on the store
-        first = first_line(exc)
-        raise InputDataError(
-            f"no evaluation set: run {challenger.run_id} of the challenger has no artifact "
-            f"{artifact} ({first})",
-            hint="log it with `shipml train`, or set data.evaluation / pass --evaluation PATH",
-        ) from None
-    return Path(local), f"evaluation set {artifact} of run {challenger.run_id}"
 
 
 def resolve_task(cfg: ShipmlConfig, challenger: LoadedModel) -> Task:

@@ -19,9 +19,7 @@ from .mlmodel import ModelSpec
 def load(spec: ModelSpec) -> Any:
     """The fitted estimator (or a pyfunc model); one line on failure."""
     try:
-        if spec.flavor == "sklearn":
-            return _load_sklearn(spec)
-        return _load_pyfunc(spec)
+        return estimator(spec)
     except (InputDataError, MissingExtra):
         raise
     except Exception as exc:
@@ -29,6 +27,13 @@ def load(spec: ModelSpec) -> Any:
             f"cannot load the model in {spec.directory}: {type(exc).__name__}: {first_line(exc)}",
             hint="check that the serving image has the scikit-learn/skops versions the model was logged with",
         ) from exc
+
+
+def estimator(spec: ModelSpec) -> Any:
+    """The model, its errors unchanged (the gate words them for its own step)."""
+    if spec.flavor == "sklearn":
+        return _load_sklearn(spec)
+    return _load_pyfunc(spec)
 
 
 def _load_sklearn(spec: ModelSpec) -> Any:

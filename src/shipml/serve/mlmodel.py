@@ -53,8 +53,13 @@ def _fail(directory: Path, what: str, hint: str) -> InputDataError:
     return InputDataError(f"model directory {directory}: {what}", hint=hint)
 
 
-def read(directory: str | Path) -> ModelSpec:
-    """Parse and check ``DIR/MLmodel``; raise one line on the first problem."""
+def read(directory: str | Path, *, serving: bool = True) -> ModelSpec:
+    """Parse and check ``DIR/MLmodel``; raise one line on the first problem.
+
+    ``serving=False`` (the gate) reads only what loading needs: the signature's column types
+    and the input example are the server's concern, and a model the server could not
+    validate requests for can still be scored.
+    """
     root = Path(directory)
     mlmodel = root / "MLmodel"
     if not root.is_dir():
@@ -72,13 +77,13 @@ def read(directory: str | Path) -> ModelSpec:
     if not isinstance(data, dict) or not isinstance(data.get("flavors"), dict):
         raise _fail(root, "MLmodel has no 'flavors' mapping", "re-download the model")
     flavors: dict[str, Any] = data["flavors"]
-    columns = _columns(root, data.get("signature"))
+    columns = _columns(root, data.get("signature")) if serving else None
     common: dict[str, Any] = {
         "directory": root,
         "columns": columns,
         "run_id": data.get("run_id"),
         "model_id": data.get("model_id"),
-        "input_example": _example(root, data.get("saved_input_example_info")),
+        "input_example": _example(root, data.get("saved_input_example_info")) if serving else (),
     }
     sk = flavors.get("sklearn")
     if isinstance(sk, dict):
