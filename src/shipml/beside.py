@@ -297,7 +297,7 @@ class Helper:
 
 
 def _serve(requests: int, answers: int) -> NoReturn:
-    """The helper child's loop: run and answer each call; at end of file, leave without the parent's atexit."""
+    """The helper child's loop: run and answer each call; at end of file, leave without the parent's exit."""
     code = 0
     try:
         while (message := _receive(requests)) is not None:

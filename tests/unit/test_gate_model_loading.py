@@ -40,7 +40,7 @@ def test_when_mlflow_is_told_not_to_deserialise_its_loader_decides_and_refuses(
 ) -> None:
     monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "false")
     with pytest.raises(
-        InputDataError, match="challenger models:/churn/3 .version 3. cannot be loaded: .*disallowed"
+        InputDataError, match=r"challenger models:/churn/3 \(version 3\) cannot be loaded: .*disallowed"
     ):
         load(REF, model_dir)
 
@@ -53,5 +53,5 @@ def test_a_model_file_that_is_not_a_model_is_one_line_naming_the_model(
     broken = tmp_path / "broken"
     shutil.copytree(model_dir, broken)
     (broken / "model.skops").write_bytes(b"not a zip")
-    with pytest.raises(InputDataError, match="challenger models:/churn/3 .version 3. cannot be loaded"):
+    with pytest.raises(InputDataError, match=r"challenger models:/churn/3 \(version 3\) cannot be loaded"):
         load(REF, broken)
