@@ -23,7 +23,8 @@ from .commands import REGISTRY, Command, CommandModule
 from .errors import ExitCode, Inconclusive, PolicyFailed, ShipmlError, UnwritableDestination
 
 if TYPE_CHECKING:
-    from .results import Clock, Outcome, OutcomeStatus, Result
+    from .outcome import Clock, Outcome, OutcomeStatus
+    from .results import Result
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +96,7 @@ def check_destinations(command: str, result_file: str | None) -> None:
     A bad --result-file or a $GITHUB_OUTPUT/$GITHUB_STEP_SUMMARY in a missing folder
     would otherwise end a finished promotion or training with a traceback.
     """
-    from .results import default_result_path
+    from .outcome import default_result_path
 
     target = Path(result_file) if result_file else default_result_path(command)
     # Checked without creating anything: the nearest existing folder must take the new file or folders.
@@ -151,7 +152,7 @@ def _record(result: Result, args: argparse.Namespace, code: int, *, refused: boo
 
 def _decided(exc: PolicyFailed | Inconclusive, command: str) -> Outcome:
     """A refusal raised from deep inside a command is a decision, recorded as failed/inconclusive."""
-    from .results import Outcome
+    from .outcome import Outcome
 
     status: OutcomeStatus = "failed" if isinstance(exc, PolicyFailed) else "inconclusive"
     message = str(exc)
@@ -164,8 +165,11 @@ def _decided(exc: PolicyFailed | Inconclusive, command: str) -> Outcome:
 
 
 def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
-    from .results import build_result
+    """Run the command, then record its result; pydantic (via results) is first imported after it ran.
 
+    A command may start slow external work before it builds its models (``shipml scan``
+    starts trivy while the config is validated), so nothing before ``module.run`` imports them.
+    """
     command = args.command
     try:
         check_destinations(command, args.result_file)
@@ -181,6 +185,8 @@ def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
             traceback.print_exc()
         if runner.in_actions():
             runner.error(str(exc), title=f"shipml {command}")
+        from .results import build_result
+
         decided = build_result(command, clock, _decided(exc, command))
         return _record(decided, args, int(exc.exit_code), refused=True)
     except ShipmlError as exc:
@@ -189,12 +195,18 @@ def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
         message = str(exc)
         if runner.in_actions():
             runner.error(message, title=f"shipml {command}")
+        from .results import build_result
+
         return _record_error(build_result(command, clock, error=message), args, int(exc.exit_code))
     except Exception as exc:  # a bug in shipml: show everything
         traceback.print_exc()
         message = f"internal error: {type(exc).__name__}: {exc}"
         runner.error(f"{message} (please report this with the traceback above)", title=f"shipml {command}")
+        from .results import build_result
+
         return _record_error(build_result(command, clock, error=message), args, int(ExitCode.INTERNAL))
+    from .results import build_result
+
     result = build_result(command, clock, outcome)
     if not result.summary_md:
         # The job summary is the command's report section: the same renderer the PR comment uses.
@@ -225,8 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if module is None:
         parser.print_help()
         return int(ExitCode.BAD_INPUT) if argv else int(ExitCode.OK)
-    # pydantic (via results) is imported only once a command runs: --help stays instant.
-    from .results import Clock
+    # pydantic (via results) is imported only once a command has run: --help stays instant.
+    from .outcome import Clock
 
     return _run(module, args, Clock.start())
 

@@ -143,30 +143,43 @@ def _pump(stream: IO[str], keep: list[str], sink: LineSink | None, lock: threadi
     stream.close()
 
 
-def run(
+class Running:
+    """A program started by :func:`start` whose output is not read yet; :func:`run` finishes it.
+
+    Why separate: a command can start a slow program as soon as its command line is
+    known and check that line later against its validated config (``shipml scan``).
+    """
+
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str], label: str, popen: subprocess.Popen[str]):
+        self.argv, self.env, self.label, self.popen = tuple(argv), dict(env), label, popen
+        self.started = time.perf_counter()
+
+    def is_for(self, argv: Sequence[str], env: Mapping[str, str] | None) -> bool:
+        """Whether this is exactly the run asked for: same command line, same added environment."""
+        return self.argv == tuple(argv) and self.env == dict(env or {})
+
+    def stop(self) -> None:
+        """Kill it if it still runs, reap it and close its pipes (a no-op once finished)."""
+        if self.popen.poll() is None:
+            self.popen.kill()
+        self.popen.wait()
+        for stream in (self.popen.stdout, self.popen.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
+
+
+def start(
     argv: Sequence[str],
     *,
     what: str | None = None,
-    timeout: float = 600.0,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
-    on_line: LineSink | None = None,
-    secrets: Iterable[str] = (),
-    check: bool = True,
     hint: str | None = None,
-) -> Completed:
-    """Run ``argv`` to completion; raise :class:`ToolFailed` on a non-zero exit when ``check``.
-
-    ``env`` is added to the current environment. ``on_line`` receives each line of
-    stdout and stderr as it arrives (interleaved in arrival order); both streams
-    are also kept whole in the result. ``what`` names the program in errors
-    (default: the binary's name).
-    """
+) -> Running:
+    """Start ``argv`` with its output piped; :func:`run` reads, times out and judges it."""
     label = what or Path(argv[0]).name
-    secret_list = [s for s in secrets if s]
-    started = time.perf_counter()
     try:
-        proc = subprocess.Popen(
+        popen = subprocess.Popen(
             list(argv),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -184,6 +197,40 @@ def run(
         raise ToolPathInvalid(
             f"{label} at {argv[0]} is not executable", hint=f"fix the permissions of {argv[0]}"
         ) from None
+    return Running(argv, env or {}, label, popen)
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    what: str | None = None,
+    timeout: float = 600.0,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    on_line: LineSink | None = None,
+    secrets: Iterable[str] = (),
+    check: bool = True,
+    hint: str | None = None,
+    running: Running | None = None,
+) -> Completed:
+    """Run ``argv`` to completion; raise :class:`ToolFailed` on a non-zero exit when ``check``.
+
+    ``env`` is added to the current environment. ``on_line`` receives each line of
+    stdout and stderr as it arrives (interleaved in arrival order); both streams
+    are also kept whole in the result. ``what`` names the program in errors
+    (default: the binary's name). ``running``: a run started earlier with
+    :func:`start`, taken over only if it is exactly this command (same argv and
+    env); any other is stopped and this command started instead. ``timeout``
+    counts from when the program started.
+    """
+    label = what or Path(argv[0]).name
+    secret_list = [s for s in secrets if s]
+    if running is not None and not running.is_for(argv, env):
+        running.stop()
+        running = None
+    if running is None:
+        running = start(argv, what=label, env=env, cwd=cwd, hint=hint)
+    proc = running.popen
     out: list[str] = []
     err: list[str] = []
     lock = threading.Lock()
@@ -202,7 +249,7 @@ def run(
         expired.set()
         proc.kill()
 
-    timer = threading.Timer(timeout, kill)
+    timer = threading.Timer(max(0.0, timeout - (time.perf_counter() - running.started)), kill)
     timer.daemon = True
     timer.start()
     try:
@@ -226,7 +273,7 @@ def run(
         returncode=returncode,
         stdout="".join(out),
         stderr="".join(err),
-        duration_s=round(time.perf_counter() - started, 3),
+        duration_s=round(time.perf_counter() - running.started, 3),
     )
     if check and returncode != 0:
         raise failure(done, label, hint=hint, secrets=secret_list)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,11 +18,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__, runner
 from .errors import InputDataError
+from .outcome import Clock, Outcome, OutcomeStatus, default_result_path
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Clock",
+    "Outcome",
+    "OutcomeStatus",
+    "Result",
+    "build_result",
+    "default_result_path",
+    "publish",
+    "read_result",
+    "write_result",
+]
 
 SCHEMA_VERSION = 1
 
 Status = Literal["passed", "failed", "inconclusive", "error"]
-OutcomeStatus = Literal["passed", "failed", "inconclusive"]  # an error is raised, never returned
 
 
 class Result(BaseModel):
@@ -54,44 +65,6 @@ class Result(BaseModel):
     pr_number: int | None = None
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a command concluded; :func:`shipml.cli.main` turns it into the :class:`Result`.
-
-    Commands only decide: timing, run context, writing the file, step outputs and
-    the exit code happen in one place. ``blocking`` says whether a ``failed`` or
-    ``inconclusive`` outcome should stop the pipeline; ``None`` is the default of
-    its status (failed blocks, inconclusive does not). A blocking inconclusive
-    outcome exits 4, a non-blocking failed one 0 (a verdict that is reported,
-    not enforced).
-    """
-
-    status: OutcomeStatus
-    summary: str
-    summary_md: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, Any] = field(default_factory=dict)
-    blocking: bool | None = None
-
-    @property
-    def blocks(self) -> bool:
-        if self.blocking is not None:
-            return self.blocking
-        return self.status == "failed"
-
-
-@dataclass(frozen=True)
-class Clock:
-    """When a command started: taken before anything else runs, so the duration is honest."""
-
-    started: float
-    started_at: str
-
-    @classmethod
-    def start(cls) -> Clock:
-        return cls(time.perf_counter(), datetime.now(timezone.utc).isoformat(timespec="seconds"))
-
-
 def build_result(command: str, clock: Clock, outcome: Outcome | None = None, *, error: str = "") -> Result:
     """The result file's content: the outcome (or the error) plus timing, commit, run and PR."""
     ctx = runner.run_context()
@@ -111,10 +84,6 @@ def build_result(command: str, clock: Clock, outcome: Outcome | None = None, *, 
         run_url=ctx.run_url,
         pr_number=ctx.pr_number,
     )
-
-
-def default_result_path(command: str) -> Path:
-    return runner.work_dir() / "results" / f"{command}.json"
 
 
 def write_result(result: Result, path: str | os.PathLike[str] | None = None) -> Path:

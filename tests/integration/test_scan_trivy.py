@@ -280,3 +280,70 @@ def test_trivy_crash_is_exit_3_with_stderr_tail(
     assert run.code == 3, run.output
     assert "trivy exited with" in run.stderr
     assert "Traceback" not in run.output
+
+
+# -- trivy started from the raw config, before the config models are built (shipml.scan.early) --
+
+# Runs shipml as the console script does; when pydantic is first imported, writes the PIDs of the
+# process's children at that moment (the kernel's own list).
+PYDANTIC_CHILDREN = """
+import os, sys
+class _Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pydantic" and "pydantic" not in sys.modules and not os.path.exists(out):
+            pid = os.getpid()
+            with open(f"/proc/{pid}/task/{pid}/children") as fh, open(out, "w") as fw:
+                fw.write(fh.read())
+        return None
+out = sys.argv.pop(1)
+sys.meta_path.insert(0, _Watch())
+from shipml.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _logging_trivy(tmp_path: Path) -> tuple[Path, Path]:
+    """A trivy that logs ``PID EPOCH`` and then becomes the real one (exec: a kill reaches trivy itself)."""
+    real = Path(sys.executable).with_name("trivy")
+    log = tmp_path / "trivy-starts.log"
+    wrapper = tmp_path / "trivy-logged"
+    wrapper.write_text(f'#!/bin/bash\necho "$$ $EPOCHREALTIME" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper, log
+
+
+def test_trivy_starts_before_pydantic_is_imported_and_runs_once(
+    images: Images, trivy_db: Path, project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    cwd = project("scan:\n  fail_on: []\n")
+    wrapper, log = _logging_trivy(tmp_path)
+    children = tmp_path / "children-at-pydantic"
+    result_file = cwd / "scan-result.json"
+    argv = ["scan", str(images.candidate), "--cache-dir", str(trivy_db), "--trivy", str(wrapper)]
+    done = subprocess.run(
+        [sys.executable, "-c", PYDANTIC_CHILDREN, str(children), *argv, "--result-file", str(result_file)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    starts = log.read_text().splitlines()
+    assert len(starts) == 1, starts  # the early process was taken over, not run a second time
+    assert starts[0].split()[0] in children.read_text().split()  # trivy ran before pydantic was imported
+    details = json.loads(result_file.read_text())["details"]
+    assert "CVE-2018-18074" in {f["id"] for f in details["findings"]}  # its report is the one judged
+
+
+def test_a_config_error_found_while_trivy_runs_stops_it(
+    images: Images, trivy_db: Path, project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    cwd = project("scan:\n  timeout: 5\n")  # plainly typed, so trivy starts; validation rejects it
+    wrapper, log = _logging_trivy(tmp_path)
+    run, _ = scan(cwd, str(images.candidate), "--trivy", str(wrapper), trivy_db=trivy_db)
+    assert run.code == 2, run.output
+    assert "shipml.yaml:3: scan.timeout: Input should be greater than or equal to 10" in run.output
+    (start,) = log.read_text().splitlines()
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(start.split()[0]), 0)  # killed and reaped before shipml exited

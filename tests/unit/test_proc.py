@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,38 @@ def test_timeout_kills_and_raises() -> None:
     with pytest.raises(proc.ToolTimeout) as info:
         proc.run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
     assert "did not finish within" in str(info.value)
+
+
+def test_a_started_run_of_the_same_command_is_taken_over_not_started_again(tmp_path: Path) -> None:
+    log = tmp_path / "starts"
+    argv = ["sh", "-c", f'echo started >> "{log}"; echo out; echo err >&2']
+    early = proc.start(argv, env={"X": "1"})
+    done = proc.run(argv, env={"X": "1"}, running=early)
+    assert log.read_text() == "started\n"  # one process, the early one
+    assert (done.stdout, done.stderr) == ("out\n", "err\n")
+
+
+def test_a_started_run_of_another_command_is_stopped_and_the_asked_one_runs(tmp_path: Path) -> None:
+    early = proc.start(["sleep", "30"])
+    done = proc.run(["sh", "-c", "echo asked"], running=early)
+    assert done.stdout == "asked\n"
+    assert early.popen.returncode == -signal.SIGKILL  # killed and reaped, not left running
+    other_env = proc.start(["sh", "-c", "echo early"], env={"X": "1"})
+    assert proc.run(["sh", "-c", "echo early"], env={"X": "2"}, running=other_env).stdout == "early\n"
+    assert other_env.popen.returncode is not None
+
+
+def test_the_timeout_counts_from_the_early_start() -> None:
+    early = proc.start(["sleep", "30"])
+    time.sleep(0.6)
+    started = time.perf_counter()
+    with pytest.raises(proc.ToolTimeout):
+        proc.run(["sleep", "30"], timeout=1.0, running=early)
+    assert time.perf_counter() - started < 0.9
+
+
+def test_stopping_a_finished_or_stopped_run_is_harmless() -> None:
+    early = proc.start(["sleep", "30"])
+    early.stop()
+    early.stop()
+    assert early.popen.returncode == -signal.SIGKILL

@@ -1,7 +1,8 @@
 """``shipml scan``: trivy on an image, the policy's verdict, SARIF + SBOM, and what is new.
 
 Thin: running trivy, parsing, policy and baseline live in :mod:`shipml.scan`.
-Imports nothing heavy: no MLflow, pandas or docker SDK.
+Imports nothing heavy: no MLflow, pandas or docker SDK; and trivy is started before
+pydantic is imported (:mod:`shipml.scan.early`).
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config import load_config
 from ..errors import UsageError
-from ..results import Outcome
+from ..outcome import Outcome
 
 DESCRIPTION = """\
 Scan an image (a reference, ideally REPO@sha256:..., or a `docker save` tarball) with the
@@ -64,7 +64,10 @@ def run(args: argparse.Namespace) -> Outcome:
             hint="pass REPO@sha256:<digest> (the `digest` output of shipml build) or a `docker save` tarball",
         )
     fail_on = [s.strip().upper() for s in args.fail_on.split(",") if s.strip()] if args.fail_on else ""
-    cfg = load_config(
+    from ..config.sources import merged
+    from ..scan import early
+
+    sources = merged(
         args.config,
         overrides={
             ("scan", "fail_on"): fail_on,
@@ -75,10 +78,19 @@ def run(args: argparse.Namespace) -> Outcome:
             ("scan", "require_digest"): args.require_digest,
         },
     )
-    from ..report.sections.scan import summary_line
-    from ..scan.run import scan
+    running = early.start(image, sources)  # trivy works while the config is validated
+    try:
+        from ..config.load import build_merged
+        from ..report.sections.scan import summary_line
+        from ..scan.run import scan
 
-    scanned = scan(cfg, image, baseline=args.baseline or None, sarif=args.sarif, sbom=args.sbom)
+        cfg = build_merged(sources)
+        scanned = scan(
+            cfg, image, baseline=args.baseline or None, sarif=args.sarif, sbom=args.sbom, running=running
+        )
+    finally:
+        if running is not None:
+            running.stop()  # not taken over (a config error, another command): never left running
     details = scanned.details
     new = details.new_counts or {}
     return Outcome(

@@ -1,16 +1,9 @@
-"""Merge shipml's config sources into one validated :class:`ShipmlConfig`.
+"""Validate the merged config into one :class:`ShipmlConfig`.
 
-Precedence, lowest to highest (documented in the README):
-
-1. defaults in the pydantic models;
-2. ``shipml.yaml`` (``--config``, ``$SHIPML_CONFIG``, else ``./shipml.yaml``);
-3. environment variables ``SHIPML_<SECTION>__<KEY>`` (double underscore between
-   levels; values parsed as YAML scalars, so ``0.9``/``true`` keep their types);
-4. command-line flags, which is also how action inputs arrive (an empty flag
-   value means "not given", so an action can pass every input unconditionally).
-
-Every validation failure is reported as one line with the file, the line when
-known, the dotted key path and what to do.
+Reading the sources and their precedence (file < env < flags) is :mod:`.sources`;
+here the pydantic models apply their defaults and checks. Every validation failure
+is reported as one line with the file, the line when known, the dotted key path and
+what to do.
 """
 
 from __future__ import annotations
@@ -20,10 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, PrivateAttr, ValidationError
 
-from ..errors import ConfigError, first_line
+from ..errors import ConfigError
 from ..runner import display_path
 from .base import Section
 from .canary import CanarySection
@@ -35,13 +27,35 @@ from .image import ImageSection
 from .mlflow import MlflowSection
 from .model import ModelSection
 from .scan import ScanSection
+from .sources import (
+    DEFAULT_FILE,
+    ENV_PREFIX,
+    KeyPath,
+    Merged,
+    env_overrides,
+    find_config_file,
+    line_index,
+    merged,
+    resolve_path,
+    root_of,
+    yaml_problem,
+)
 from .spark import SparkSection
 from .validate import ValidateSection
 
-DEFAULT_FILE = "shipml.yaml"
-ENV_PREFIX = "SHIPML_"
-
-KeyPath = tuple[str | int, ...]
+__all__ = [
+    "DEFAULT_FILE",
+    "ENV_PREFIX",
+    "KeyPath",
+    "ShipmlConfig",
+    "build_config",
+    "build_merged",
+    "env_overrides",
+    "find_config_file",
+    "line_index",
+    "load_config",
+    "yaml_problem",
+]
 
 
 class ShipmlConfig(Section):
@@ -72,7 +86,7 @@ class ShipmlConfig(Section):
     @property
     def root(self) -> Path:
         """Directory relative paths in the config are resolved against."""
-        return self._source.parent if self._source else Path.cwd()
+        return root_of(self._source)
 
     def line_of(self, *keys: str | int) -> int | None:
         """Line in shipml.yaml of the deepest existing prefix of ``keys`` (None without a file)."""
@@ -106,41 +120,7 @@ class ShipmlConfig(Section):
         return f"{display_path(self._source)}{f':{line}' if line else ''}: {dotted}"
 
     def path(self, value: str | os.PathLike[str]) -> Path:
-        candidate = Path(value).expanduser()
-        return candidate if candidate.is_absolute() else (self.root / candidate)
-
-
-def line_index(text: str) -> dict[KeyPath, int]:
-    """Map each key path in the YAML document to its 1-based line number."""
-    index: dict[KeyPath, int] = {}
-
-    def walk(node: yaml.Node, path: KeyPath) -> None:
-        index[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = key_node.value
-                index[(*path, key)] = key_node.start_mark.line + 1
-                walk(value_node, (*path, key))
-                index[(*path, key)] = key_node.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, i))
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return index
-    if root is not None:
-        walk(root, ())
-    return index
-
-
-def yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:
-    """(":LINE" or "", problem) of a YAML syntax error, for "file:line: invalid YAML: problem"."""
-    mark = getattr(exc, "problem_mark", None)
-    line = f":{mark.line + 1}" if mark is not None else ""
-    problem = getattr(exc, "problem", None) or first_line(exc)
-    return line, problem
+        return resolve_path(value, self.root)
 
 
 def _dotted(path: KeyPath) -> str:
@@ -148,34 +128,6 @@ def _dotted(path: KeyPath) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
-
-
-def _set_path(data: dict[str, Any], path: KeyPath, value: Any) -> None:
-    node: Any = data
-    for key in path[:-1]:
-        if not isinstance(node.get(key), dict):
-            node[key] = {}
-        node = node[key]
-    node[path[-1]] = value
-
-
-def env_overrides(environ: Mapping[str, str] | None = None) -> dict[KeyPath, tuple[str, Any]]:
-    """``SHIPML_GATE__CONFIDENCE=0.9`` -> ``{("gate", "confidence"): ("SHIPML_GATE__CONFIDENCE", 0.9)}``.
-
-    Only names with a double underscore are config overrides; single-level names
-    such as ``SHIPML_CONFIG`` or ``SHIPML_DEBUG`` are settings of the tool itself.
-    """
-    found: dict[KeyPath, tuple[str, Any]] = {}
-    for name, raw in (environ if environ is not None else os.environ).items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name or raw == "":
-            continue
-        parts = tuple(p.lower() for p in name[len(ENV_PREFIX) :].split("__"))
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            value = raw
-        found[parts] = (name, value)
-    return found
 
 
 def _fix_hint(err_type: str) -> str:
@@ -269,21 +221,6 @@ def build_config(
     return cfg
 
 
-def find_config_file(path: str | os.PathLike[str] | None) -> Path | None:
-    """The explicit path, ``$SHIPML_CONFIG``, or ``./shipml.yaml`` if it exists."""
-    explicit = str(path) if path else os.environ.get("SHIPML_CONFIG") or ""
-    if explicit:
-        candidate = Path(explicit)
-        if not candidate.is_file():
-            raise ConfigError(
-                f"config file {candidate} not found",
-                hint="pass --config PATH (action input `config`) pointing at your shipml.yaml",
-            )
-        return candidate
-    default = Path(DEFAULT_FILE)
-    return default if default.is_file() else None
-
-
 def load_config(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -292,45 +229,12 @@ def load_config(
     require_file: bool = False,
 ) -> ShipmlConfig:
     """Load, merge and validate the config; raise :class:`ConfigError` with one line."""
-    source = find_config_file(path)
-    data: dict[str, Any] = {}
-    lines: dict[KeyPath, int] = {}
-    if source is None and require_file:
-        raise ConfigError(
-            f"no {DEFAULT_FILE} in {Path.cwd()}",
-            hint="create one (see examples/churn/shipml.yaml) or pass --config PATH",
-        )
-    if source is not None:
-        try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read {source}: {exc}", hint="check the path and permissions") from None
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            line, problem = yaml_problem(exc)
-            raise ConfigError(f"{source}{line}: invalid YAML: {problem}", hint="fix the syntax") from None
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(
-                f"{source}:1: expected a mapping of sections (data:, model:, gate:, ...), "
-                f"got {type(loaded).__name__}",
-                hint="see examples/churn/shipml.yaml",
-            )
-        data = loaded
-        lines = line_index(text)
-        source = source.resolve()
-    origin: dict[KeyPath, str] = {}
-    for key_path, (name, value) in env_overrides(environ).items():
-        _set_path(data, key_path, value)
-        origin[key_path] = f"environment variable {name}"
-    for key_path, value in (overrides or {}).items():
-        if value is None or value == "":
-            continue
-        _set_path(data, key_path, value)
-        origin[key_path] = f"option --{str(key_path[-1]).replace('_', '-')}"
-    return build_config(data, source=source, lines=lines, origin=origin)
+    return build_merged(merged(path, overrides=overrides, environ=environ, require_file=require_file))
+
+
+def build_merged(sources: Merged) -> ShipmlConfig:
+    """Validate what :func:`shipml.config.sources.merged` read and merged."""
+    return build_config(sources.data, source=sources.source, lines=sources.lines, origin=sources.origin)
 
 
 _line_index = line_index  # kept for modules written before the public name existed

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import Field, field_validator
 
+from ..scan.trivy import DEFAULT_SCANNERS, DEFAULT_TIMEOUT_S, TIMEOUT_RANGE_S
 from .base import Section
 
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
@@ -17,7 +18,7 @@ def _default_fail_on() -> list[Severity]:
 
 
 def _default_scanners() -> list[Scanner]:
-    return ["vuln", "secret", "misconfig"]
+    return cast(list[Scanner], list(DEFAULT_SCANNERS))
 
 
 class ScanSection(Section):
@@ -60,7 +61,12 @@ class ScanSection(Section):
     trivy: str | None = Field(
         default=None, description="Path of the trivy binary. Default: trivy on PATH or in shipml's venv."
     )
-    timeout: int = Field(default=900, ge=10, le=7200, description="Seconds a trivy run may take.")
+    timeout: int = Field(
+        default=DEFAULT_TIMEOUT_S,
+        ge=TIMEOUT_RANGE_S[0],
+        le=TIMEOUT_RANGE_S[1],
+        description="Seconds a trivy run may take.",
+    )
     sarif: str | None = Field(
         default=None, description="Where to write SARIF 2.1.0. Default: <work dir>/scan/trivy.sarif."
     )

