@@ -9,7 +9,9 @@ does, and makes a champion, so every timed ``gate`` compares two models as on a 
 
 Each step's wall time is the median of the plain runs. It is split with one instrumented run, pinned
 to one CPU so that its parts add up (on two CPUs validate measures drift in a forked child beside the
-expectations, and the two processes' imports overlap):
+expectations, and the gate's MLflow side runs in a forked helper while it imports the scoring stack:
+the processes' imports overlap). The 1-CPU column is therefore the work in sequence, more than the
+two-CPU wall time a runner sees:
 
 - start-up/imports: the bare interpreter (``python -c pass``) plus every import the command makes,
   as the interpreter itself reports it (``-X importtime``, the top-level cumulative times);
@@ -257,9 +259,10 @@ def _log_and_register(stderr: str) -> float:
 def _split(step: str, env: dict[str, str], cwd: Path, argv: list[str]) -> Split:
     """One instrumented run on one CPU, so its parts add up to its wall time.
 
-    On two CPUs validate runs its drift part in a forked child beside the expectations
-    (shipml.beside): the two processes' imports overlap, and a sum of parts would exceed the
-    wall. Pinned to one CPU it runs both in order, and the split says where the seconds go.
+    On two CPUs validate runs its drift part in a forked child beside the expectations, and
+    the gate its MLflow side in a forked helper (shipml.beside): the processes' imports
+    overlap, and a sum of parts would exceed the wall. Pinned to one CPU each runs its parts
+    in order, and the split says where the seconds go.
     """
     one_cpu = ["taskset", "-c", "0"]
     wall, stderr = _run([*one_cpu, sys.executable, "-X", "importtime", "-c", PROBE, *argv], env, cwd)

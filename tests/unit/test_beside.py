@@ -218,3 +218,17 @@ def test_a_helper_without_fork_runs_each_call_here(monkeypatch: pytest.MonkeyPat
         with pytest.raises(InputDataError):
             h.submit(_fail_with, InputDataError("no")).result()
     assert _STATE == {"client": 1}
+
+
+def test_low_priority_work_runs_niced_in_its_own_thread_and_its_errors_come_back() -> None:
+    import threading
+
+    def niceness() -> tuple[int, int]:
+        tid = threading.get_native_id()
+        return tid, os.getpriority(os.PRIO_PROCESS, tid)
+
+    tid, nice = beside.low_priority(niceness)
+    assert tid != threading.get_native_id() and nice >= 10
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 10  # this thread keeps its own
+    with pytest.raises(InputDataError, match="bad"):
+        beside.low_priority(lambda: _fail_with(InputDataError("bad")))

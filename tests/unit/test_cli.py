@@ -266,3 +266,23 @@ def test_a_command_does_not_look_for_pydantic_plugins_unless_told_to(
     looked, code_text = proc.stderr.strip().splitlines()[-1].split()
     assert code_text == "0"
     assert looked == ("True" if preset == "" else "False")
+
+
+def test_after_a_command_ran_the_collector_skips_what_exists_but_atexit_still_runs(tmp_path: Path) -> None:
+    """cli.main freezes the collector before the process ends (no last walk over every module's objects)."""
+    marker = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, gc, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write(str(gc.get_freeze_count())))\n"
+        "from shipml.cli import main\n"
+        "sys.exit(main(['comment', '--results', sys.argv[1], '--output', sys.argv[2]]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "none"), str(tmp_path / "report.md")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SHIPML_HOME": str(tmp_path / "home")},
+    )
+    assert marker.is_file(), done.stderr  # exit handlers still run
+    assert int(marker.read_text()) > 1000  # the objects alive at the end were frozen

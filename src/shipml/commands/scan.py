@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .. import beside
 from ..errors import UsageError
 from ..outcome import Outcome
+
+if TYPE_CHECKING:
+    from ..config.load import ShipmlConfig
+    from ..config.sources import Merged
 
 DESCRIPTION = """\
 Scan an image (a reference, ideally REPO@sha256:..., or a `docker save` tarball) with the
@@ -56,6 +62,16 @@ def _absolute(path: str) -> str:
     return str(Path(path).resolve()) if path else ""
 
 
+def _prepare(sources: Merged) -> ShipmlConfig:
+    """The validated config, and the modules the rest of the command and the CLI will need."""
+    from .. import results  # noqa: F401
+    from ..config.load import build_merged
+    from ..report import sections  # noqa: F401
+    from ..scan import run  # noqa: F401
+
+    return build_merged(sources)
+
+
 def run(args: argparse.Namespace) -> Outcome:
     image = args.image or args.image_arg
     if not image or (args.image and args.image_arg and args.image != args.image_arg):
@@ -80,11 +96,13 @@ def run(args: argparse.Namespace) -> Outcome:
     )
     running = early.start(image, sources)  # trivy works while the config is validated
     try:
-        from ..config.load import build_merged
+        # While trivy works, at a priority that leaves it the CPUs: validate the config and
+        # import what runs after it, down to what the CLI records the result with, so that the
+        # time after trivy exits is only the work on its report.
+        cfg = beside.low_priority(lambda: _prepare(sources))
         from ..report.sections.scan import summary_line
         from ..scan.run import scan
 
-        cfg = build_merged(sources)
         scanned = scan(
             cfg, image, baseline=args.baseline or None, sarif=args.sarif, sbom=args.sbom, running=running
         )
