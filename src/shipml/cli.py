@@ -14,7 +14,6 @@ import argparse
 import gc
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,6 +79,12 @@ def _selected(argv: Sequence[str]) -> str | None:
 def _debug(args: argparse.Namespace | None) -> bool:
     env = os.environ.get("SHIPML_DEBUG", "") or os.environ.get("RUNNER_DEBUG", "")
     return bool(getattr(args, "debug", False)) or env.lower() in ("1", "true")
+
+
+def _print_traceback() -> None:
+    import traceback
+
+    traceback.print_exc()
 
 
 def exit_code_for(outcome: Outcome) -> ExitCode:
@@ -183,7 +188,7 @@ def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
         return int(exc.exit_code)
     except (PolicyFailed, Inconclusive) as exc:
         if _debug(args):
-            traceback.print_exc()
+            _print_traceback()
         if runner.in_actions():
             runner.error(str(exc), title=f"shipml {command}")
         from .results import build_result
@@ -192,7 +197,7 @@ def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
         return _record(decided, args, int(exc.exit_code), refused=True)
     except ShipmlError as exc:
         if _debug(args):
-            traceback.print_exc()
+            _print_traceback()
         message = str(exc)
         if runner.in_actions():
             runner.error(message, title=f"shipml {command}")
@@ -200,7 +205,7 @@ def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
 
         return _record_error(build_result(command, clock, error=message), args, int(exc.exit_code))
     except Exception as exc:  # a bug in shipml: show everything
-        traceback.print_exc()
+        _print_traceback()
         message = f"internal error: {type(exc).__name__}: {exc}"
         runner.error(f"{message} (please report this with the traceback above)", title=f"shipml {command}")
         from .results import build_result

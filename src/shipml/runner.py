@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -139,6 +138,8 @@ def set_output(name: str, value: Any) -> None:
     path = _env_file("GITHUB_OUTPUT", "github_output")
     with path.open("a", encoding="utf-8") as fh:
         if "\n" in text or "\r" in text:
+            import uuid
+
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             fh.write(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
         else:

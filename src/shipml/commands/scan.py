@@ -11,7 +11,6 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import beside
 from ..errors import UsageError
 from ..outcome import Outcome
 
@@ -95,6 +94,8 @@ def run(args: argparse.Namespace) -> Outcome:
         },
     )
     running = early.start(image, sources)  # trivy works while the config is validated
+    from .. import beside
+
     try:
         # While trivy works, at a priority that leaves it the CPUs: validate the config and
         # import what runs after it, down to what the CLI records the result with, so that the
