@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from benchmarks import earlier
 from shipml.gate.metrics import BUILTIN
 from shipml.gate.resample import resample_indices
 from shipml.gate.stats import (
@@ -40,8 +41,6 @@ from shipml.gate.stats import (
     row_order,
     summarise,
 )
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _cpu() -> float:
@@ -82,12 +81,9 @@ def _before(ref: str, n: int, resamples: int, seed: int) -> list[float]:
     """Wall times of five bootstraps by the shipml of git ``ref`` (its src/shipml, this venv), same data."""
     tree = Path(tempfile.mkdtemp(prefix="bench-gate-before-"))
     try:
-        archive = subprocess.run(
-            ["git", "archive", ref, "src/shipml"], cwd=REPO, check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        src = earlier.export(ref, tree)
         code = _BEFORE_SNIPPET.format(models=inspect.getsource(_models), n=n, resamples=resamples, seed=seed)
-        env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+        env = {**os.environ, "PYTHONPATH": str(src)}
         out = subprocess.run(
             [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
         )

@@ -44,7 +44,8 @@ from pathlib import Path
 
 from tests.support import base_image, services, trivy_db, wheelhouse
 
-REPO = Path(__file__).resolve().parents[1]
+from benchmarks import earlier
+
 GOAL = 1.10
 IMPORTS = "import shipml.cli, shipml.commands.scan, shipml.scan.run, shipml.report.sections.scan"
 
@@ -138,17 +139,11 @@ def _measure(tar: Path, cache: Path, work: Path, rounds: int, before: str) -> di
         "imports": ([sys.executable, "-c", IMPORTS], warm),
     }
     if before:
-        tree = work / "before"
-        if not tree.is_dir():
-            tree.mkdir()
-            archive = subprocess.run(
-                ["git", "archive", before, "src/shipml"], cwd=REPO, check=True, capture_output=True
-            ).stdout
-            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        src = earlier.export(before, work / "before")
         argv = [sys.executable, "-m", "shipml", *ours[1:]]
         runs["before"] = (
             argv,
-            {**warm, "PYTHONPATH": str(tree / "src"), "PYTHONPYCACHEPREFIX": str(work / "pyc-before")},
+            {**warm, "PYTHONPATH": str(src), "PYTHONPYCACHEPREFIX": str(work / "pyc-before")},
         )
     for argv, env in runs.values():  # untimed: writes the bytecode and warms trivy's layer cache
         _timed(argv, work, env)

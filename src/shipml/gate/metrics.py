@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from ..errors import ConfigError
 from ..metric_catalogue import CATALOGUE, MetricInfo
+from .resample import UINT32_VALUES
 
 Task = Literal["classification", "regression"]
 Needs = Literal["label", "score"]
@@ -199,9 +200,6 @@ def _integer_counts(counts: NDArray[Any]) -> NDArray[Any]:
     return counts if counts.dtype.kind in "ui" else counts.astype(np.int64)
 
 
-_U32 = 1 << 32
-
-
 class _Rows:
     """Some rows of the counts matrix: a slice view when they are contiguous, else a gather."""
 
@@ -263,7 +261,7 @@ class _BinaryAuc:
     def _accumulator(self, counts: NDArray[Any]) -> type[np.integer[Any]]:
         """uint32 while twice the largest possible row total fits (ties add two sums), else int64."""
         top = np.iinfo(counts.dtype).max if counts.dtype.itemsize <= 2 else int(counts.max(initial=0))
-        return np.uint32 if 2 * top * counts.shape[1] < _U32 else np.int64
+        return np.uint32 if 2 * top * counts.shape[1] < UINT32_VALUES else np.int64
 
     def __call__(self, counts: NDArray[Any]) -> FloatArray:
         if self.empty:
@@ -280,7 +278,7 @@ class _BinaryAuc:
         w_other = weight.sum(axis=1, dtype=acc).astype(np.int64)  # bounded like the cumulative sum
         pairs = w_acc * w_other
         # Σ weight·below is at most (2 with ties) · pairs: uint32 sums it exactly below 2**32, twice as fast
-        if acc is np.uint32 and (2 if self.ties else 1) * int(pairs.max(initial=0)) < _U32:
+        if acc is np.uint32 and (2 if self.ties else 1) * int(pairs.max(initial=0)) < UINT32_VALUES:
             total = np.einsum("ij,ij->i", weight, below).astype(np.int64)
         else:
             total = np.multiply(weight, below, dtype=np.int64).sum(axis=1)

@@ -36,7 +36,8 @@ _BLOCK_ELEMENTS = 1 << 18
 """Resamples per block: about this many cells (a block's buffers stay in L2)."""
 _ROW_WISE_ABOVE = 16_384
 """Longer rows are counted one resample at a time; shorter ones in one flat pass."""
-_LEMIRE_MAX = 1 << 32
+UINT32_VALUES = 1 << 32
+"""Values a uint32 holds: the 32-bit words draws are made of; the bound a uint32 sum stays under."""
 _U8_MAX = 0xFF
 _ONE = np.uint8(1)  # the target's dtype keeps ufunc.at on its fast unbuffered loop
 
@@ -72,14 +73,14 @@ def _fill_uniform(bitgen: np.random.BitGenerator, n: int, idx: IndexArray, low: 
     size = idx.size
     if size == 0:
         return
-    if n > _LEMIRE_MAX:  # more rows than 32 bits can index: NumPy's 64-bit bounded draws
+    if n > UINT32_VALUES:  # more rows than 32 bits can index: NumPy's 64-bit bounded draws
         idx[:] = np.random.Generator(bitgen).integers(0, n, size=size, dtype=np.int64)
         return
     x = bitgen.random_raw((size + 1) // 2).view(np.uint32)[:size]
     wide = idx.view(np.uint64)
     np.multiply(x, np.uint64(n), out=wide, dtype=np.uint64)
     np.right_shift(wide, np.uint64(32), out=wide)
-    threshold = _LEMIRE_MAX % n
+    threshold = UINT32_VALUES % n
     if threshold == 0:  # n is a power of two: no value is biased
         return
     np.multiply(x, np.uint32(n), out=low[:size], dtype=np.uint32)  # the low word, wrapping
@@ -128,7 +129,7 @@ def counts_of(idx: IndexArray, n: int, out: NDArray[np.uint8] | None = None) -> 
             np.add.at(counts[i], idx[i], _ONE)
     else:  # many short rows: one flat pass beats a Python loop over them
         np.add.at(counts.reshape(-1), (idx + (np.arange(rows, dtype=np.int64) * n)[:, None]).ravel(), _ONE)
-    total = np.uint32 if _U8_MAX * n < _LEMIRE_MAX else np.int64  # a uint32 sum is twice as fast
+    total = np.uint32 if _U8_MAX * n < UINT32_VALUES else np.int64  # a uint32 sum is twice as fast
     if np.any(counts.sum(axis=1, dtype=total) != n):  # a count wrapped around
         return _narrowest(np.stack([np.bincount(row, minlength=n) for row in idx]))
     return counts
