@@ -11,6 +11,7 @@ here, once.
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import os
 import sys
@@ -246,13 +247,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # pydantic (via results) is imported only once a command has run: --help stays instant.
     from .outcome import Clock
 
-    code = _run(module, args, Clock.start())
-    # The process ends next. Its last garbage collection would walk every object of every
+    # When the process ends, its last garbage collection would walk every object of every
     # imported module (pydantic's, MLflow's, ...) to free memory the OS takes back anyway:
     # 50-100 ms after the result is recorded (a twentieth of a cached image scan). Frozen
-    # objects are skipped by it; atexit handlers, thread joins and stream flushes still run.
-    gc.freeze()
-    return code
+    # objects are skipped by it. Registered first, this runs after every other exit handler;
+    # thread joins and stream flushes are unaffected, and a process calling main() again
+    # (tests) keeps collecting until it exits.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
+    return _run(module, args, Clock.start())
 
 
 if __name__ == "__main__":  # pragma: no cover

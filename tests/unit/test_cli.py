@@ -268,14 +268,16 @@ def test_a_command_does_not_look_for_pydantic_plugins_unless_told_to(
     assert looked == ("True" if preset == "" else "False")
 
 
-def test_after_a_command_ran_the_collector_skips_what_exists_but_atexit_still_runs(tmp_path: Path) -> None:
-    """cli.main freezes the collector before the process ends (no last walk over every module's objects)."""
+def test_at_exit_the_collector_skips_what_exists_but_other_exit_handlers_still_run(tmp_path: Path) -> None:
+    """cli.main has the collector frozen when the process ends (no last walk over every module's objects)."""
     marker = tmp_path / "atexit-ran"
     code = (
         "import atexit, gc, sys\n"
         f"atexit.register(lambda: open({str(marker)!r}, 'w').write(str(gc.get_freeze_count())))\n"
         "from shipml.cli import main\n"
-        "sys.exit(main(['comment', '--results', sys.argv[1], '--output', sys.argv[2]]))\n"
+        "code = main(['comment', '--results', sys.argv[1], '--output', sys.argv[2]])\n"
+        "assert gc.get_freeze_count() == 0  # not while the process goes on\n"
+        "sys.exit(code)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "none"), str(tmp_path / "report.md")],
@@ -284,5 +286,6 @@ def test_after_a_command_ran_the_collector_skips_what_exists_but_atexit_still_ru
         check=False,
         env={**os.environ, "SHIPML_HOME": str(tmp_path / "home")},
     )
+    assert done.returncode == 2, done.stderr  # no results there: the command's own answer, no assertion
     assert marker.is_file(), done.stderr  # exit handlers still run
     assert int(marker.read_text()) > 1000  # the objects alive at the end were frozen
