@@ -150,8 +150,8 @@ class Running:
     known and check that line later against its validated config (``shipml scan``).
     """
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str], label: str, popen: subprocess.Popen[str]):
-        self.argv, self.env, self.label, self.popen = tuple(argv), dict(env), label, popen
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str], popen: subprocess.Popen[str]):
+        self.argv, self.env, self.popen = tuple(argv), dict(env), popen
         self.started = time.perf_counter()
 
     def is_for(self, argv: Sequence[str], env: Mapping[str, str] | None) -> bool:
@@ -197,7 +197,7 @@ def start(
         raise ToolPathInvalid(
             f"{label} at {argv[0]} is not executable", hint=f"fix the permissions of {argv[0]}"
         ) from None
-    return Running(argv, env or {}, label, popen)
+    return Running(argv, env or {}, popen)
 
 
 def run(

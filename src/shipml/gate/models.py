@@ -196,11 +196,11 @@ def _features(ref: ModelRef, meta: dict[str, Any], model: Any) -> list[str] | No
 
 def download(ref: ModelRef, scratch: Path) -> Path:
     """The pinned version's files, downloaded once (a local model directory is used where it is)."""
+    if ref.local_path is not None:
+        return ref.local_path
     import mlflow
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    if ref.local_path is not None:
-        return ref.local_path
     dest = scratch / ref.role
     dest.mkdir(parents=True, exist_ok=True)
     try:
