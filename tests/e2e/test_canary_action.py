@@ -147,8 +147,11 @@ def test_canary_action_promotes_a_healthy_canary_and_stable_takes_its_image(
     assert details["interval_s"] == 10
     first = {c["name"]: c for c in details["log"][0]["checks"]}
     assert first["requests"]["canary"] >= 100 and first["success-rate"]["canary"] == pytest.approx(1.0)
-    # the load generator followed the weights written in the cluster: 20 %, 50 %, then all stable
-    assert 20 in weight.seen and 50 in weight.seen and weight.seen[-1] == 0
+    # the load generator followed the weights written in the cluster (20 %, 50 %); the last weight
+    # it read may be mid-promotion (the stable rolled to the new image, the canary not yet gone),
+    # so the end state is read from the cluster once the action is done: all stable
+    assert 20 in weight.seen and 50 in weight.seen
+    assert replica_weight(k8s_cluster, ns, app)() == 0
     live = get(k8s_cluster, deploy_path(ns, app))
     assert live is not None
     assert live["spec"]["template"]["spec"]["containers"][0]["image"] == CANARY_IMAGE
@@ -190,7 +193,7 @@ def test_canary_action_rolls_back_an_erroring_canary_and_fails_the_step(
     errors = {c["name"]: c for c in details["log"][0]["checks"]}["error-rate"]
     # 30 % injected, on ~40 canary requests of one step: "clearly elevated, clearly not everything"
     assert errors["outcome"] == "fail" and 0.1 < errors["canary"] < 0.75 and errors["stable"] == 0
-    assert 20 in weight.seen and weight.seen[-1] == 0
+    assert 20 in weight.seen
     assert replica_weight(k8s_cluster, ns, app)() == 0
     stable_live = get(k8s_cluster, deploy_path(ns, app))
     assert stable_live is not None
