@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, runner
+from . import __version__
 from .commands import REGISTRY, Command, CommandModule
 from .errors import ExitCode, Inconclusive, PolicyFailed, ShipmlError, UnwritableDestination
 
@@ -157,6 +157,14 @@ def _record(result: Result, args: argparse.Namespace, code: int, *, refused: boo
     return code
 
 
+def _annotate(message: str, command: str, *, outside_actions: bool) -> None:
+    """The error as a workflow annotation (and on stderr outside Actions when ``outside_actions``)."""
+    from . import runner  # not at import: nothing of it is needed before a command runs
+
+    if outside_actions or runner.in_actions():
+        runner.error(message, title=f"shipml {command}")
+
+
 def _decided(exc: PolicyFailed | Inconclusive, command: str) -> Outcome:
     """A refusal raised from deep inside a command is a decision, recorded as failed/inconclusive."""
     from .outcome import Outcome
@@ -185,13 +193,12 @@ def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
         print("shipml: interrupted", file=sys.stderr)
         return 130
     except UnwritableDestination as exc:
-        runner.error(str(exc), title=f"shipml {command}")  # nowhere to record it
+        _annotate(str(exc), command, outside_actions=True)  # nowhere to record it
         return int(exc.exit_code)
     except (PolicyFailed, Inconclusive) as exc:
         if _debug(args):
             _print_traceback()
-        if runner.in_actions():
-            runner.error(str(exc), title=f"shipml {command}")
+        _annotate(str(exc), command, outside_actions=False)
         from .results import build_result
 
         decided = build_result(command, clock, _decided(exc, command))
@@ -200,15 +207,14 @@ def _run(module: CommandModule, args: argparse.Namespace, clock: Clock) -> int:
         if _debug(args):
             _print_traceback()
         message = str(exc)
-        if runner.in_actions():
-            runner.error(message, title=f"shipml {command}")
+        _annotate(message, command, outside_actions=False)
         from .results import build_result
 
         return _record_error(build_result(command, clock, error=message), args, int(exc.exit_code))
     except Exception as exc:  # a bug in shipml: show everything
         _print_traceback()
         message = f"internal error: {type(exc).__name__}: {exc}"
-        runner.error(f"{message} (please report this with the traceback above)", title=f"shipml {command}")
+        _annotate(f"{message} (please report this with the traceback above)", command, outside_actions=True)
         from .results import build_result
 
         return _record_error(build_result(command, clock, error=message), args, int(ExitCode.INTERNAL))

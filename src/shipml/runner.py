@@ -15,9 +15,8 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def in_actions() -> bool:
@@ -161,9 +160,11 @@ def append_summary(markdown: str) -> Path:
 # -- the event that started the run ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RunContext:
-    """What shipml needs to know about the workflow run, wherever it is read from."""
+class RunContext(NamedTuple):
+    """What shipml needs to know about the workflow run, wherever it is read from.
+
+    A NamedTuple (no ``dataclasses`` import): ``shipml scan`` imports this module before it starts trivy.
+    """
 
     repository: str | None
     sha: str | None

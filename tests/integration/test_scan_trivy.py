@@ -307,7 +307,7 @@ def _logging_trivy(tmp_path: Path) -> tuple[Path, Path]:
     real = Path(sys.executable).with_name("trivy")
     log = tmp_path / "trivy-starts.log"
     wrapper = tmp_path / "trivy-logged"
-    wrapper.write_text(f'#!/bin/bash\necho "$$ $EPOCHREALTIME" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.write_text(f'#!/bin/bash\necho "$$ $EPOCHREALTIME $*" >> "{log}"\nexec "{real}" "$@"\n')
     wrapper.chmod(0o755)
     return wrapper, log
 
@@ -347,3 +347,86 @@ def test_a_config_error_found_while_trivy_runs_stops_it(
     (start,) = log.read_text().splitlines()
     with pytest.raises(ProcessLookupError):
         os.kill(int(start.split()[0]), 0)  # killed and reaped before shipml exited
+
+
+# -- trivy started by the console script before the CLI is imported (shipml.scan.head_start) --
+
+# Runs shipml exactly as the console script does (shipml.entry); when argparse (the CLI's first
+# import) is first imported, writes the PIDs of the process's children at that moment.
+ARGPARSE_CHILDREN = PYDANTIC_CHILDREN.replace('"pydantic"', '"argparse"').replace(
+    "from shipml.cli import main", "from shipml.entry import main"
+)
+
+
+def test_head_start_runs_trivy_before_the_cli_is_imported_and_only_once(
+    images: Images, trivy_db: Path, project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    cwd = project("scan:\n  fail_on: []\n")  # no key that shapes trivy's command
+    wrapper, log = _logging_trivy(tmp_path)
+    children = tmp_path / "children-at-argparse"
+    result_file = cwd / "scan-result.json"
+    argv = ["scan", str(images.candidate), "--cache-dir", str(trivy_db), "--trivy", str(wrapper)]
+    done = subprocess.run(
+        [sys.executable, "-c", ARGPARSE_CHILDREN, str(children), *argv, "--result-file", str(result_file)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    starts = log.read_text().splitlines()
+    assert len(starts) == 1, starts  # claimed by the scan, not run a second time
+    assert starts[0].split()[0] in children.read_text().split()  # running before argparse was imported
+    details = json.loads(result_file.read_text())["details"]
+    assert "CVE-2018-18074" in {f["id"] for f in details["findings"]}
+    assert details["blocking"] == 0  # the file's empty fail_on judged it (the default fails it)
+
+
+def test_a_head_start_the_config_contradicts_is_stopped_and_the_right_scan_runs(
+    images: Images, trivy_db: Path, project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # The key is written with a YAML escape, so the text never says "timeout": the head start
+    # guesses the default command (900 s), and the merged config asks for 600 s.
+    cwd = project('scan:\n  "\\u0074imeout": 600\n')
+    wrapper, log = _logging_trivy(tmp_path)
+    run, data = scan(cwd, str(images.candidate), "--trivy", str(wrapper), trivy_db=trivy_db)
+    assert run.code == 1, run.output  # the candidate has HIGH findings: the policy's usual verdict
+    first, second = log.read_text().splitlines()
+    assert "--timeout 900s" in first and "--timeout 600s" in second
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(first.split()[0]), 0)  # the guess was stopped and reaped
+    assert "CVE-2018-18074" in ids(data)
+
+
+def test_an_unclaimed_head_start_is_stopped_when_the_command_fails_before_scanning(
+    images: Images, trivy_db: Path, project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    cwd = project("scan:\n  fail_on: []\n")
+    wrapper, log = _logging_trivy(tmp_path)
+    not_a_file = tmp_path / "a-directory"
+    not_a_file.mkdir()
+    argv = ["scan", str(images.candidate), "--cache-dir", str(trivy_db), "--trivy", str(wrapper)]
+    run = run_shipml(*argv, "--result-file", str(not_a_file), cwd=cwd)
+    assert run.code == 2 and "cannot write the result file" in run.output, run.output
+    (start,) = log.read_text().splitlines()  # the head start did begin ...
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(start.split()[0]), 0)  # ... and was stopped and reaped before shipml exited
+
+
+def test_head_start_reads_scan_options_as_the_cli_declares_them() -> None:
+    import argparse
+
+    from shipml.cli import command_parser
+    from shipml.commands import REGISTRY
+    from shipml.scan import head_start
+
+    parser = argparse.ArgumentParser()
+    command_parser(REGISTRY["scan"], parser)
+    declared = {
+        option: action.nargs != 0
+        for action in parser._actions
+        for option in action.option_strings
+        if option not in ("-h", "--help")
+    }
+    assert declared == head_start.OPTIONS

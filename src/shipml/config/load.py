@@ -9,7 +9,7 @@ what to do.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -190,9 +190,10 @@ def build_config(
     data: dict[str, Any],
     *,
     source: Path | None = None,
-    lines: Mapping[KeyPath, int] | None = None,
+    lines: Mapping[KeyPath, int] | Callable[[], Mapping[KeyPath, int]] | None = None,
     origin: Mapping[KeyPath, str] | None = None,
 ) -> ShipmlConfig:
+    """Validate ``data``; ``lines`` may be a callable, indexed only if an error needs a line."""
     try:
         cfg = ShipmlConfig.model_validate(data)
     except ValidationError as exc:
@@ -205,9 +206,10 @@ def build_config(
                 where = origin[loc[:depth]]
                 break
         else:
+            index = lines() if callable(lines) else lines
             for depth in range(len(loc), -1, -1):
-                if lines and loc[:depth] in lines:
-                    where = f"{where}:{lines[loc[:depth]]}"
+                if index and loc[:depth] in index:
+                    where = f"{where}:{index[loc[:depth]]}"
                     break
         more = len(exc.errors()) - 1
         suffix = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
@@ -215,7 +217,7 @@ def build_config(
             f"{where}: {_dotted(loc)}: {_describe(err)}{suffix}", hint=_fix_hint(err["type"])
         ) from None
     cfg._source = source
-    if lines:
+    if lines and not callable(lines):
         cfg._lines = dict(lines)
     cfg._origin = dict(origin or {})
     return cfg
@@ -234,7 +236,9 @@ def load_config(
 
 def build_merged(sources: Merged) -> ShipmlConfig:
     """Validate what :func:`shipml.config.sources.merged` read and merged."""
-    return build_config(sources.data, source=sources.source, lines=sources.lines, origin=sources.origin)
+    return build_config(
+        sources.data, source=sources.source, lines=lambda: sources.lines, origin=sources.origin
+    )
 
 
 _line_index = line_index  # kept for modules written before the public name existed

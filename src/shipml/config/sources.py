@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, first_line
+
+if TYPE_CHECKING:
+    import yaml
 
 DEFAULT_FILE = "shipml.yaml"
 ENV_PREFIX = "SHIPML_"
@@ -32,19 +32,52 @@ ENV_PREFIX = "SHIPML_"
 KeyPath = tuple[str | int, ...]
 
 
-@dataclass
-class Merged:
-    """The merged config data, and where each part came from (for one-line errors)."""
+def _yaml() -> tuple[Any, Any]:
+    """PyYAML and its fastest safe loader, imported when YAML is first read.
 
-    data: dict[str, Any]
-    source: Path | None = None
-    lines: dict[KeyPath, int] = field(default_factory=dict)
-    origin: dict[KeyPath, str] = field(default_factory=dict)
+    Not at import: ``shipml scan`` resolves paths with this module before it starts trivy, and
+    PyYAML's import is ~15 ms. libyaml's loader when PyYAML has it (its wheels do): about ten
+    times faster than the pure-Python parser, with the same safe constructor, so the same values.
+    """
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Merged:
+    """The merged config data, and where each part came from (for one-line errors).
+
+    Not a dataclass: ``shipml scan`` builds one before it starts trivy, and the
+    ``dataclasses`` import (with ``inspect``) would be on that path. Line numbers are
+    indexed only when an error needs one, from the text that was read.
+    """
+
+    __slots__ = ("_lines", "_text", "data", "origin", "source")
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        source: Path | None = None,
+        origin: dict[KeyPath, str] | None = None,
+        text: str | None = None,
+    ) -> None:
+        self.data = data
+        self.source = source
+        self.origin = origin or {}
+        self._text = text
+        self._lines: dict[KeyPath, int] | None = None
 
     @property
     def root(self) -> Path:
         """Directory relative paths in the config are resolved against."""
         return root_of(self.source)
+
+    @property
+    def lines(self) -> dict[KeyPath, int]:
+        """Each key path of the file's document to its 1-based line ({} without a file)."""
+        if self._lines is None:
+            self._lines = line_index(self._text) if self._text is not None else {}
+        return self._lines
 
 
 def root_of(source: Path | None) -> Path:
@@ -60,22 +93,23 @@ def resolve_path(value: str | os.PathLike[str], root: Path) -> Path:
 def line_index(text: str) -> dict[KeyPath, int]:
     """Map each key path in the YAML document to its 1-based line number."""
     index: dict[KeyPath, int] = {}
+    pyyaml, loader = _yaml()
 
     def walk(node: yaml.Node, path: KeyPath) -> None:
         index[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, pyyaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
                 index[(*path, key)] = key_node.start_mark.line + 1
                 walk(value_node, (*path, key))
                 index[(*path, key)] = key_node.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
+        elif isinstance(node, pyyaml.SequenceNode):
             for i, item in enumerate(node.value):
                 walk(item, (*path, i))
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        root = pyyaml.compose(text, Loader=loader)
+    except pyyaml.YAMLError:
         return index
     if root is not None:
         walk(root, ())
@@ -110,9 +144,10 @@ def env_overrides(environ: Mapping[str, str] | None = None) -> dict[KeyPath, tup
         if not name.startswith(ENV_PREFIX) or "__" not in name or raw == "":
             continue
         parts = tuple(p.lower() for p in name[len(ENV_PREFIX) :].split("__"))
+        pyyaml, loader = _yaml()
         try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
+            value = pyyaml.load(raw, Loader=loader)
+        except pyyaml.YAMLError:
             value = raw
         found[parts] = (name, value)
     return found
@@ -143,7 +178,7 @@ def merged(
     """The file, then env overrides, then flags, merged; raise :class:`ConfigError` with one line."""
     source = find_config_file(path)
     data: dict[str, Any] = {}
-    lines: dict[KeyPath, int] = {}
+    text: str | None = None
     if source is None and require_file:
         raise ConfigError(
             f"no {DEFAULT_FILE} in {Path.cwd()}",
@@ -154,9 +189,10 @@ def merged(
             text = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read {source}: {exc}", hint="check the path and permissions") from None
+        pyyaml, loader = _yaml()
         try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+            loaded = pyyaml.load(text, Loader=loader)
+        except pyyaml.YAMLError as exc:
             line, problem = yaml_problem(exc)
             raise ConfigError(f"{source}{line}: invalid YAML: {problem}", hint="fix the syntax") from None
         if loaded is None:
@@ -168,7 +204,6 @@ def merged(
                 hint="see examples/churn/shipml.yaml",
             )
         data = loaded
-        lines = line_index(text)
         source = source.resolve()
     origin: dict[KeyPath, str] = {}
     for key_path, (name, value) in env_overrides(environ).items():
@@ -179,4 +214,4 @@ def merged(
             continue
         _set_path(data, key_path, value)
         origin[key_path] = f"option --{str(key_path[-1]).replace('_', '-')}"
-    return Merged(data, source, lines, origin)
+    return Merged(data, source, origin, text)

@@ -20,7 +20,8 @@ from typing import Any
 from .. import proc
 from ..config.sources import Merged, resolve_path
 from ..errors import ShipmlError
-from .trivy import DEFAULT_SCANNERS, DEFAULT_TIMEOUT_S, ignorefile_for, plan_image_scan
+from . import head_start
+from .trivy import DEFAULT_SCANNERS, DEFAULT_TIMEOUT_S, ImageScan, ignorefile_for, plan_image_scan
 
 
 class _Unsure(Exception):
@@ -51,7 +52,26 @@ def _plain(section: dict[str, Any], key: str, kind: type, default: Any) -> Any:
 
 
 def start(target: str, sources: Merged) -> proc.Running | None:
-    """trivy's image scan as the raw ``scan:`` settings ask for it, started; None when unsure."""
+    """trivy's image scan as the raw ``scan:`` settings ask for it, running; None when unsure.
+
+    A process the console script started even earlier (:mod:`.head_start`) is kept when it
+    is exactly this command, and stopped otherwise.
+    """
+    head = head_start.claim()
+    planned = _plan(target, sources)
+    if head is not None:
+        if planned is not None and head.is_for(planned.argv, planned.trivy.env):
+            return head
+        head.stop()
+    if planned is None:
+        return None
+    try:
+        return planned.start()
+    except (ShipmlError, OSError):
+        return None
+
+
+def _plan(target: str, sources: Merged) -> ImageScan | None:
     section = sources.data.get("scan", {})
     if not isinstance(section, dict):
         return None
@@ -71,6 +91,6 @@ def start(target: str, sources: Merged) -> proc.Running | None:
             ignorefile=ignorefile_for(ignore, sources.root),
             require_digest=_plain(section, "require_digest", bool, False),
         )
-        return planned.start()
     except (_Unsure, ShipmlError, OSError):
         return None
+    return planned
