@@ -193,6 +193,14 @@ def base_image(docker_daemon: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def cosign_bin() -> Path:
+    """The real cosign (tests/support/cosign/build.sh, cached outside the repo); fails if not buildable."""
+    from tests.support import cosign
+
+    return cosign.ensure_built()
+
+
+@pytest.fixture(scope="session")
 def trivy_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A trivy cache dir holding a generated DB with the advisories in tests.support.trivy_db."""
     from tests.support import trivy_db as db

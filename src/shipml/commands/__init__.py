@@ -46,6 +46,12 @@ REGISTRY_SECRETS: Mapping[str, str] = {
 # The kubeconfig travels as content in an env var; shipml writes it 0600 to a temp file.
 DEPLOY_SECRETS: Mapping[str, str] = {**GITHUB_SECRETS, "kubeconfig": "SHIPML_KUBECONFIG_DATA"}
 CANARY_SECRETS: Mapping[str, str] = {"kubeconfig": "SHIPML_KUBECONFIG_DATA"}
+# The private key's PEM and its password, where cosign reads them (sign.key: env://COSIGN_PRIVATE_KEY).
+SIGN_SECRETS: Mapping[str, str] = {
+    "key": "COSIGN_PRIVATE_KEY",
+    "password": "COSIGN_PASSWORD",
+    **REGISTRY_SECRETS,
+}
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,16 @@ COMMANDS: tuple[Command, ...] = (
         section="shipml.report.sections.scan",
     ),
     Command(
+        name="sign",
+        module="shipml.commands.sign",
+        help="Sign an image digest with cosign; attest its SBOM and scan verdict for deploy to verify.",
+        extra=None,  # cosign is a Go binary (see the README), no Python package
+        action="sign-image",
+        contract="shipml.contracts.sign:SignDetails",
+        section="shipml.report.sections.sign",
+        secrets=SIGN_SECRETS,
+    ),
+    Command(
         name="comment",
         module="shipml.commands.comment",
         help="Post the results as one sticky PR comment, job summary or file.",
@@ -195,7 +211,7 @@ if TYPE_CHECKING:
     # mypy checks each module against the protocol here (as cibuildwheel does for its
     # platform modules); at run time nothing is imported. The conformance test checks
     # that this tuple names exactly the registered modules.
-    from . import build, canary, comment, deploy, doctor, gate, promote, scan, serve, train, validate
+    from . import build, canary, comment, deploy, doctor, gate, promote, scan, serve, sign, train, validate
 
     _CHECKED: tuple[CommandModule, ...] = (
         validate,
@@ -204,6 +220,7 @@ if TYPE_CHECKING:
         promote,
         build,
         scan,
+        sign,
         comment,
         serve,
         deploy,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import Section
 
@@ -108,3 +108,19 @@ class DeploySection(Section):
     validation: Literal["strict", "off"] = Field(
         default="strict", description="strict: offline schema validation, unknown fields refused; off: none."
     )
+    verify_key: str | None = Field(
+        default=None,
+        description="cosign public key (file relative to shipml.yaml, env://VAR or KMS URI). When set, "
+        "a deploy refuses (exit 1) an image this key did not sign, before touching the cluster.",
+    )
+    require_attestations: list[Literal["sbom", "scan"]] = Field(
+        default_factory=list,
+        description="Attestations the image must carry, signed by verify_key: sbom (its CycloneDX SBOM), "
+        "scan (shipml's scan verdict, which must say passed). Needs verify_key.",
+    )
+
+    @model_validator(mode="after")
+    def _attestations_need_a_key(self) -> DeploySection:
+        if self.require_attestations and not self.verify_key:
+            raise ValueError("require_attestations needs verify_key (the public key that signed them)")
+        return self

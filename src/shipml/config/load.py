@@ -27,6 +27,7 @@ from .image import ImageSection
 from .mlflow import MlflowSection
 from .model import ModelSection
 from .scan import ScanSection
+from .sign import SignSection
 from .sources import (
     DEFAULT_FILE,
     ENV_PREFIX,
@@ -72,6 +73,7 @@ class ShipmlConfig(Section):
     canary: CanarySection = Field(default_factory=CanarySection)
     image: ImageSection = Field(default_factory=ImageSection)
     scan: ScanSection = Field(default_factory=ScanSection)
+    sign: SignSection = Field(default_factory=SignSection)
     deploy: DeploySection = Field(default_factory=DeploySection)
     spark: SparkSection = Field(default_factory=SparkSection)
 

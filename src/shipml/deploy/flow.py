@@ -54,6 +54,16 @@ def execute(
         if the_plan.image is None:
             raise InputDataError("--scan-result needs --image", hint="pass the digest the scan was about")
         runner.notice(f"scan: {images.check_scanned(the_plan.image, scan_result)}")
+    if cfg.deploy.verify_key and not rollback:
+        from ..sign.verify import check_signed
+
+        if the_plan.image is None:
+            raise InputDataError(
+                "deploy.verify_key is set, but no --image names the digest to verify",
+                hint="pass --image REPO@sha256:... (the digest that was signed)",
+            )
+
+        runner.notice(f"cosign: {check_signed(cfg, the_plan.image)}")
     ns = target.namespace
     details = DeployDetails(
         environment=environment,

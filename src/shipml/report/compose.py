@@ -19,6 +19,7 @@ from .. import __version__
 from ..contracts.build import BuildDetails
 from ..contracts.gate import GateDetails
 from ..contracts.scan import ScanDetails
+from ..contracts.sign import SignDetails
 from ..contracts.train import TrainDetails
 from ..contracts.validate import ValidateDetails
 from ..results import Result
@@ -26,7 +27,7 @@ from . import limits
 from . import markdown as md
 from .collect import LoadedResult
 from .limits import Section
-from .sections import build, canary, gate, generic, promote, scan, train, validate
+from .sections import build, canary, gate, generic, promote, scan, sign, train, validate
 from .sections.common import parse, suffix
 from .verdict import Verdict, decide
 
@@ -37,7 +38,7 @@ SECTION_ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("model", ("train", "gate")),
     ("validation", ("validate",)),
     ("drift", ("validate",)),
-    ("image", ("build", "scan")),
+    ("image", ("build", "scan", "sign")),
     ("deployment", ("promote", "deploy", "canary")),
 )
 KNOWN_COMMANDS = frozenset(c for _, commands in SECTION_ORDER for c in commands)
@@ -133,17 +134,21 @@ def _validate_sections(results: list[Result], warnings: list[str]) -> list[Secti
 
 
 def _image_sections(by_command: dict[str, list[Result]], warnings: list[str]) -> list[Section]:
-    """Built images, then their scans, under one heading: the artefact a deployment would run.
+    """Built images, their scans, then their signatures, under one heading: what a deployment would run.
 
     Each result's own section (the same as its job summary) is merged in; a result
     whose details cannot be read is led by its command's name, as other checks are.
     """
     merged = Section("Image & scan")
-    for result in [*by_command.get("build", []), *by_command.get("scan", [])]:
+    results = [*by_command.get("build", []), *by_command.get("scan", []), *by_command.get("sign", [])]
+    for result in results:
         parts: list[Section] = []
         if _readable(result) and result.command == "build":
             if (built := parse(BuildDetails, result, warnings)) is not None:
                 parts = build.sections(result, built)
+        elif _readable(result) and result.command == "sign":
+            if (signed := parse(SignDetails, result, warnings)) is not None:
+                parts = sign.sections(result, signed)
         elif _readable(result) and (scanned := parse(ScanDetails, result, warnings)) is not None:
             parts = scan.sections(result, scanned)
         if not parts:

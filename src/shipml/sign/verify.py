@@ -1,0 +1,59 @@
+"""What ``shipml deploy`` refuses an image with: no signature by ``deploy.verify_key``, or a
+required attestation missing, or an attested scan that did not pass.
+
+Checked against the registry's own copy of the signatures, so a release workflow needs
+nothing from the build's run but the digest. Runs before any connection to the cluster:
+a refused image changes nothing there.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .. import runner
+from ..config.load import ShipmlConfig
+from ..deploy.images import ImageRef
+from ..errors import PolicyFailed
+from . import cosign
+from .run import registry_host
+
+
+def check_signed(cfg: ShipmlConfig, ref: ImageRef) -> str | None:
+    """None without ``deploy.verify_key``; else what was verified, or :class:`PolicyFailed` (exit 1)."""
+    section = cfg.deploy
+    if not section.verify_key:
+        return None
+    public = cosign.check_key(section.verify_key, cfg.root, private=False)
+    binary = cosign.binary(cfg.sign.cosign)
+    password = os.environ.get(cfg.image.password_env, "")
+    runner.mask(password)
+    login = cosign.registry_login(registry_host(ref), os.environ.get(cfg.image.username_env, ""), password)
+    with login as env:
+        tool = cosign.Cosign(binary, cfg.sign.allow_http_registry, float(cfg.sign.timeout), env)
+        if not tool.verify(str(ref), public):
+            raise PolicyFailed(
+                f"image {ref} carries no signature that deploy.verify_key verifies",
+                hint="sign this digest with `shipml sign` (actions/sign-image) and the matching private key",
+            )
+        for name in section.require_attestations:
+            predicates = tool.verified_predicates(str(ref), public, cosign.ATTESTATION_TYPES[name])
+            if not predicates:
+                raise PolicyFailed(
+                    f"image {ref} has no {name} attestation signed by deploy.verify_key",
+                    hint=f"attest it with `shipml sign --{'sbom' if name == 'sbom' else 'scan-result'} ...`",
+                )
+            if name == "scan":
+                _check_scan(ref, [p["predicate"] for p in predicates])
+    attested = ", ".join(section.require_attestations)
+    return "signature verified" + (f"; attested: {attested}" if attested else "")
+
+
+def _check_scan(ref: ImageRef, verdicts: list[dict[str, object]]) -> None:
+    """At least one attested scan verdict of this digest says passed."""
+    if any(isinstance(v, dict) and v.get("status") == "passed" for v in verdicts):
+        return
+    said = "; ".join(str(v.get("summary") or v.get("status")) for v in verdicts if isinstance(v, dict))
+    raise PolicyFailed(
+        f"the attested scan of {ref} did not pass ({said or 'no verdict'})",
+        hint="fix the findings or record an allow-list entry, scan again and sign with the new result",
+    )
