@@ -216,3 +216,12 @@ def test_deploy_refuses_unsigned_and_failed_scans_and_deploys_the_signed_passing
     assert "signature verified; attested: scan" in run.output
     obj = live(k8s_cluster, ns)
     assert obj["spec"]["template"]["spec"]["containers"][0]["image"] == passing
+
+
+def test_doctor_requires_cosign_when_asked(cosign_bin: Path, tmp_path: Path) -> None:
+    found = run_shipml(
+        "doctor", "--require", "cosign", cwd=tmp_path, env={"PATH": f"{cosign_bin.parent}:/usr/bin:/bin"}
+    )
+    assert found.code == 0 and "cosign" in found.stdout and "v2.6.5" in found.stdout, found.output
+    missing = run_shipml("doctor", "--require", "cosign", cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+    assert missing.code == 3 and "required service cosign is not available" in missing.stderr, missing.output

