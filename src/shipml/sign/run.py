@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +109,18 @@ def sign(cfg: ShipmlConfig, image: str, *, sbom: str | None, scan_result: str | 
         scan_result=scan_result,
         scan_status=predicate["status"] if predicate else None,
         tlog_upload=section.tlog_upload,
-        cosign_version=cosign.version(binary),
     )
-    with cosign.registry_login(registry_host(ref), username, password) as env:
+    # cosign keeps a signature under the tag REPO:sha256-HEX.sig and every attestation under
+    # .att: signing and attesting touch different tags and run side by side, while the two
+    # attestations (one manifest) run one after the other. Checks only read, so they overlap too.
+    with (
+        cosign.registry_login(registry_host(ref), username, password) as env,
+        ThreadPoolExecutor(max_workers=3, thread_name_prefix="shipml-cosign") as pool,
+    ):
         tool = cosign.Cosign(binary, section.allow_http_registry, float(section.timeout), env)
+        version = pool.submit(cosign.version, binary)
         with runner.group(f"cosign sign {ref}"):
-            tool.sign(str(ref), key, tlog_upload=section.tlog_upload)
+            signed = pool.submit(tool.sign, str(ref), key, tlog_upload=section.tlog_upload)
             if sbom_path is not None:
                 tool.attest(str(ref), key, sbom_path, cosign.SBOM_TYPE, tlog_upload=section.tlog_upload)
                 details.attestations.append("sbom")
@@ -122,21 +130,38 @@ def sign(cfg: ShipmlConfig, image: str, *, sbom: str | None, scan_result: str | 
                     written.write_text(json.dumps(predicate), encoding="utf-8")
                     tool.attest(str(ref), key, written, cosign.SCAN_TYPE, tlog_upload=section.tlog_upload)
                 details.attestations.append("scan")
+            signed.result()
         if public is not None:
-            missing = _unverified(tool, str(ref), public, details.attestations)
+            missing = unverified(pool, tool, str(ref), public, details.attestations)
             if missing:
                 raise PolicyFailed(
                     f"{ref}: {', '.join(missing)} did not verify with sign.public_key after signing",
                     hint="sign.public_key must be the public half of sign.key (cosign public-key --key ...)",
                 )
             details.verified = True
+        details.cosign_version = version.result()
     return details
 
 
-def _unverified(tool: cosign.Cosign, ref: str, public: str, attestations: list[str]) -> list[str]:
+def verified(
+    pool: ThreadPoolExecutor, tool: cosign.Cosign, ref: str, public: str, attestations: Sequence[str]
+) -> tuple[bool, dict[str, list[dict[str, Any]]]]:
+    """Whether the key verifies ``ref``'s signature, and the verified predicates of each attestation.
+
+    The checks only read the registry, so they run at once.
+    """
+    signature = pool.submit(tool.verify, ref, public)
+    found = {
+        name: pool.submit(tool.verified_predicates, ref, public, cosign.ATTESTATION_TYPES[name])
+        for name in attestations
+    }
+    return signature.result(), {name: future.result() for name, future in found.items()}
+
+
+def unverified(
+    pool: ThreadPoolExecutor, tool: cosign.Cosign, ref: str, public: str, attestations: Sequence[str]
+) -> list[str]:
     """What of the signature and ``attestations`` the public key does not verify on ``ref``."""
-    missing = [] if tool.verify(ref, public) else ["the signature"]
-    for name in attestations:
-        if not tool.verified_predicates(ref, public, cosign.ATTESTATION_TYPES[name]):
-            missing.append(f"the {name} attestation")
-    return missing
+    signed, predicates = verified(pool, tool, ref, public, attestations)
+    missing = [] if signed else ["the signature"]
+    return missing + [f"the {name} attestation" for name, found in predicates.items() if not found]

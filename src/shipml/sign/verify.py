@@ -9,13 +9,14 @@ a refused image changes nothing there.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from .. import runner
 from ..config.load import ShipmlConfig
 from ..deploy.images import ImageRef
 from ..errors import PolicyFailed
 from . import cosign
-from .run import registry_host
+from .run import registry_host, verified
 
 
 def check_signed(cfg: ShipmlConfig, ref: ImageRef) -> str | None:
@@ -28,24 +29,24 @@ def check_signed(cfg: ShipmlConfig, ref: ImageRef) -> str | None:
     password = os.environ.get(cfg.image.password_env, "")
     runner.mask(password)
     login = cosign.registry_login(registry_host(ref), os.environ.get(cfg.image.username_env, ""), password)
-    with login as env:
+    with login as env, ThreadPoolExecutor(max_workers=3, thread_name_prefix="shipml-cosign") as pool:
         tool = cosign.Cosign(binary, cfg.sign.allow_http_registry, float(cfg.sign.timeout), env)
-        if not tool.verify(str(ref), public):
+        signed, attested = verified(pool, tool, str(ref), public, section.require_attestations)
+    if not signed:
+        raise PolicyFailed(
+            f"image {ref} carries no signature that deploy.verify_key verifies",
+            hint="sign this digest with `shipml sign` (actions/sign-image) and the matching private key",
+        )
+    for name, predicates in attested.items():
+        if not predicates:
             raise PolicyFailed(
-                f"image {ref} carries no signature that deploy.verify_key verifies",
-                hint="sign this digest with `shipml sign` (actions/sign-image) and the matching private key",
+                f"image {ref} has no {name} attestation signed by deploy.verify_key",
+                hint=f"attest it with `shipml sign --{'sbom' if name == 'sbom' else 'scan-result'} ...`",
             )
-        for name in section.require_attestations:
-            predicates = tool.verified_predicates(str(ref), public, cosign.ATTESTATION_TYPES[name])
-            if not predicates:
-                raise PolicyFailed(
-                    f"image {ref} has no {name} attestation signed by deploy.verify_key",
-                    hint=f"attest it with `shipml sign --{'sbom' if name == 'sbom' else 'scan-result'} ...`",
-                )
-            if name == "scan":
-                _check_scan(ref, [p["predicate"] for p in predicates])
-    attested = ", ".join(section.require_attestations)
-    return "signature verified" + (f"; attested: {attested}" if attested else "")
+        if name == "scan":
+            _check_scan(ref, [p["predicate"] for p in predicates])
+    names = ", ".join(section.require_attestations)
+    return "signature verified" + (f"; attested: {names}" if names else "")
 
 
 def _check_scan(ref: ImageRef, verdicts: list[dict[str, object]]) -> None:
