@@ -329,21 +329,25 @@ def helper() -> Iterator[Helper]:
 
 
 def low_priority(work: Callable[[], A]) -> A:
-    """``work()`` in a thread of lower CPU priority (nice +10), for this process's share while a program runs.
+    """``work()`` in a thread that gets the CPU only when nothing else wants it, while a program runs.
 
     Why: ``shipml scan`` validates its config and imports its report code while trivy
-    scans; on two cores that work took CPU from trivy (about 0.07 s slower per scan). At
-    nice +10 it uses only what trivy leaves idle. Linux sets the priority per thread, so this
-    process's main thread, and any program it starts later, keep theirs. Elsewhere ``work``
-    simply runs here.
+    scans; on two cores that work took CPU from trivy (about 0.07 s slower per scan). Under
+    ``SCHED_IDLE`` (else nice +10) it uses only what trivy leaves idle. Linux sets the policy
+    per thread, and the thread ends with the work, so this process's main thread and any
+    program it starts later keep theirs. Elsewhere ``work`` simply runs here.
     """
     if sys.platform != "linux":
         return work()
     box: dict[str, Any] = {}
 
     def run() -> None:
-        with contextlib.suppress(OSError):  # not allowed here: run at the usual priority
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        tid = threading.get_native_id()
+        try:
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+        except (OSError, AttributeError):  # not allowed or not offered: nice, else the usual priority
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, tid, 10)
         try:
             box["value"] = work()
         except BaseException as exc:  # raised again in the caller's thread

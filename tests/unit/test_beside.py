@@ -220,15 +220,15 @@ def test_a_helper_without_fork_runs_each_call_here(monkeypatch: pytest.MonkeyPat
     assert _STATE == {"client": 1}
 
 
-def test_low_priority_work_runs_niced_in_its_own_thread_and_its_errors_come_back() -> None:
+def test_low_priority_work_runs_idle_in_its_own_thread_and_its_errors_come_back() -> None:
     import threading
 
-    def niceness() -> tuple[int, int]:
+    def policy() -> tuple[int, int]:
         tid = threading.get_native_id()
-        return tid, os.getpriority(os.PRIO_PROCESS, tid)
+        return tid, os.sched_getscheduler(tid)
 
-    tid, nice = beside.low_priority(niceness)
-    assert tid != threading.get_native_id() and nice >= 10
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 10  # this thread keeps its own
+    tid, sched = beside.low_priority(policy)
+    assert tid != threading.get_native_id() and sched == os.SCHED_IDLE
+    assert os.sched_getscheduler(threading.get_native_id()) == os.SCHED_OTHER  # this thread keeps its own
     with pytest.raises(InputDataError, match="bad"):
         beside.low_priority(lambda: _fail_with(InputDataError("bad")))
