@@ -148,6 +148,9 @@ def test_bad_inputs_are_refused_before_anything_is_signed(
         ([ref, "--sbom", str(other_result)], {}, 2, "is not a CycloneDX document"),
         (["127.0.0.1:1/signing/none@sha256:" + "0" * 64], {}, 3, "cannot reach the registry"),
         ([ref, "--key-ref", str(project / "missing.key")], {}, 2, "missing.key not found"),
+        ([ref.split("@")[0] + "@sha256:" + "e" * 64], {}, 2, "the registry has no such image"),
+        ([ref], {"COSIGN_PRIVATE_KEY": keys.public.read_text()}, 2, "is not a private key"),
+        ([ref, "--public-key", str(keys.private)], {}, 2, "is not a public key"),
     ]
     for args, env, code, words in cases:
         run = sign(project, keys, cosign_bin, *args, env=env)

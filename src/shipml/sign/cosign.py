@@ -64,6 +64,10 @@ class Cosign(NamedTuple):
             raise failure(done, what)
         return done
 
+    def require_image(self, ref: str) -> None:
+        """Fail (exit 2) unless the registry holds ``ref``: cosign would sign a digest that is not there."""
+        self._run(["tree", *self._registry_flags(), ref], f"looking up {ref}")
+
     def sign(self, ref: str, key: str, *, tlog_upload: bool) -> None:
         """Sign ``ref`` (a digest) with the private ``key``; the signature is pushed beside it."""
         argv = ["sign", "--key", key, "--yes", f"--tlog-upload={str(tlog_upload).lower()}"]
@@ -117,12 +121,17 @@ def failure(done: proc.Completed, what: str) -> ShipmlError:
             f"{what}: cosign could not decrypt the private key ({last})",
             hint="pass the key's password as COSIGN_PASSWORD (action input `password`)",
         )
+    if "reading key" in text or "pem type" in text or "loading public key" in text or "pem to public" in text:
+        return ConfigError(
+            f"{what}: cosign cannot use the key ({last})",
+            hint="pass what `cosign generate-key-pair` wrote: cosign.key to sign, cosign.pub to verify",
+        )
     if any(s in text for s in _DENIED):
         return InfrastructureUnreachable(
             f"{what}: the registry refused cosign ({last})",
             hint="check the registry login (image.username_env / image.password_env) and its push rights",
         )
-    if "manifest_unknown" in text or "manifest unknown" in text or "name_unknown" in text:
+    if any(s in text for s in ("manifest_unknown", "manifest unknown", "name_unknown", "entity not found")):
         return InputDataError(
             f"{what}: the registry has no such image ({last})",
             hint="sign the digest `shipml build` pushed (output `digest`)",
@@ -155,27 +164,53 @@ def version(path: str) -> str | None:
 
 
 def check_key(key: str, root: Path, *, private: bool) -> str:
-    """The key reference cosign gets: ``env://VAR`` set, a file that exists, or a KMS URI as given."""
+    """The key reference cosign gets: ``env://VAR`` set, a file that exists, or a KMS URI as given.
+
+    A PEM key (in the variable or the file) must be the right half: a public key given to
+    sign, or the private key given to verify, is refused here, before anything is signed.
+    """
     which = "private key" if private else "public key"
     if key.startswith("env://"):
         name = key[len("env://") :]
-        if not os.environ.get(name, "").strip():
+        text = os.environ.get(name, "")
+        if not text.strip():
             raise ConfigError(
                 f"the cosign {which} variable {name} is empty or not set",
                 hint=f"pass the {which} secret as `{name}` (action input `key`), "
                 "or point the setting at a key file",
             )
+        _check_pem(text, f"variable {name}", private=private)
         return key
     if "://" in key:
         return key  # awskms://, gcpkms://, azurekms://, hashivault://, k8s://: cosign resolves it
     path = Path(key).expanduser()
     path = path if path.is_absolute() else root / path
-    if not path.is_file():
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         raise ConfigError(
-            f"cosign {which} file {path} not found",
+            f"cosign {which} file {path} not found or not readable",
             hint="fix the path (relative to shipml.yaml), or use env://VAR with the key in a secret",
-        )
+        ) from None
+    _check_pem(text, f"file {path}", private=private)
     return str(path)
+
+
+def _check_pem(text: str, where: str, *, private: bool) -> None:
+    kinds = [
+        line[len("-----BEGIN ") : -len("-----")]
+        for line in text.splitlines()
+        if line.startswith("-----BEGIN ")
+    ]
+    if not kinds:
+        return  # not PEM (a key format cosign may still read): cosign judges it
+    if private != any("PRIVATE KEY" in kind for kind in kinds):
+        wanted = "a private key" if private else "a public key"
+        raise ConfigError(
+            f"the cosign key in {where} is not {wanted} (its PEM block: {kinds[0]})",
+            hint="sign with cosign.key (sign.key / input `key`), verify with cosign.pub "
+            "(sign.public_key, deploy.verify_key)",
+        )
 
 
 @contextlib.contextmanager

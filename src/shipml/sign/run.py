@@ -119,6 +119,7 @@ def sign(cfg: ShipmlConfig, image: str, *, sbom: str | None, scan_result: str | 
     ):
         tool = cosign.Cosign(binary, section.allow_http_registry, float(section.timeout), env)
         version = pool.submit(cosign.version, binary)
+        tool.require_image(str(ref))
         with runner.group(f"cosign sign {ref}"):
             signed = pool.submit(tool.sign, str(ref), key, tlog_upload=section.tlog_upload)
             if sbom_path is not None:
