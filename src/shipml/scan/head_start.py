@@ -25,7 +25,6 @@ from pathlib import Path
 
 from .. import proc
 from ..config.sources import ENV_PREFIX, find_config_file
-from ..errors import ShipmlError
 from .trivy import DEFAULT_SCANNERS, DEFAULT_TIMEOUT_S, ignorefile_for, plan_image_scan
 
 # ``shipml scan``'s options (its own and the common ones) -> whether each takes a value.
@@ -119,7 +118,9 @@ def begin(argv: Sequence[str]) -> None:
     global _started
     try:
         _started = _plain_command(argv)
-    except (ShipmlError, OSError, UnicodeDecodeError):  # each is reported by the command itself
+    except Exception:
+        # Only a guess: a bad input here is reported by the command itself (config, target, trivy),
+        # and a fault in the guess must never end a scan that would otherwise run.
         _started = None
 
 
