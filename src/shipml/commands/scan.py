@@ -8,7 +8,6 @@ pydantic is imported (:mod:`shipml.scan.early`).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
@@ -57,10 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _absolute(path: str) -> str:
-    return str(Path(path).resolve()) if path else ""
-
-
 def _prepare(sources: Merged) -> ShipmlConfig:
     """The validated config, and the modules the rest of the command and the CLI will need."""
     from .. import results  # noqa: F401
@@ -79,7 +74,7 @@ def run(args: argparse.Namespace) -> Outcome:
             hint="pass REPO@sha256:<digest> (the `digest` output of shipml build) or a `docker save` tarball",
         )
     fail_on = [s.strip().upper() for s in args.fail_on.split(",") if s.strip()] if args.fail_on else ""
-    from ..config.sources import merged
+    from ..config.sources import flag_path, merged
     from ..scan import early
 
     sources = merged(
@@ -88,8 +83,8 @@ def run(args: argparse.Namespace) -> Outcome:
             ("scan", "fail_on"): fail_on,
             ("scan", "ignore_unfixed"): args.ignore_unfixed,
             # Paths given on the command line are relative to where it runs, not to shipml.yaml.
-            ("scan", "cache_dir"): _absolute(args.cache_dir),
-            ("scan", "trivy"): _absolute(args.trivy),
+            ("scan", "cache_dir"): flag_path(args.cache_dir),
+            ("scan", "trivy"): flag_path(args.trivy),
             ("scan", "require_digest"): args.require_digest,
         },
     )

@@ -6,7 +6,6 @@ Thin: checking inputs, running cosign and verifying live in :mod:`shipml.sign`.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..errors import UsageError
 from ..outcome import Outcome
@@ -53,8 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _absolute(ref: str) -> str:
-    return str(Path(ref).resolve()) if ref and "://" not in ref else ref
+def _ref_or_path(ref: str) -> str:
+    """A reference as given when it is a URI (env://, awskms://, ...), else a flag path."""
+    from ..config.sources import flag_path
+
+    return ref if "://" in ref else flag_path(ref)
 
 
 def run(args: argparse.Namespace) -> Outcome:
@@ -72,9 +74,9 @@ def run(args: argparse.Namespace) -> Outcome:
         args.config,
         overrides={
             # Files named on the command line are relative to where it runs, not to shipml.yaml.
-            ("sign", "key"): _absolute(args.key_ref),
-            ("sign", "public_key"): _absolute(args.public_key),
-            ("sign", "cosign"): _absolute(args.cosign),
+            ("sign", "key"): _ref_or_path(args.key_ref),
+            ("sign", "public_key"): _ref_or_path(args.public_key),
+            ("sign", "cosign"): _ref_or_path(args.cosign),
             ("sign", "tlog_upload"): args.tlog_upload,
             ("sign", "allow_http_registry"): args.allow_http_registry,
         },

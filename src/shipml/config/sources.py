@@ -90,6 +90,15 @@ def resolve_path(value: str | os.PathLike[str], root: Path) -> Path:
     return candidate if candidate.is_absolute() else (root / candidate)
 
 
+def flag_path(value: str) -> str:
+    """A path given as a flag or action input, absolute from where shipml runs ("" stays "").
+
+    Paths in shipml.yaml are relative to its folder (:func:`resolve_path`); one typed on a
+    command line is relative to the shell's directory, so it is fixed before it is merged.
+    """
+    return str(Path(value).resolve()) if value else ""
+
+
 def line_index(text: str) -> dict[KeyPath, int]:
     """Map each key path in the YAML document to its 1-based line number."""
     index: dict[KeyPath, int] = {}

@@ -58,7 +58,7 @@ def start(target: str, sources: Merged) -> proc.Running | None:
     is exactly this command, and stopped otherwise.
     """
     head = head_start.claim()
-    planned = _plan(target, sources)
+    planned = plan(target, sources)
     if head is not None:
         if planned is not None and head.is_for(planned.argv, planned.trivy.env):
             return head
@@ -71,7 +71,8 @@ def start(target: str, sources: Merged) -> proc.Running | None:
         return None
 
 
-def _plan(target: str, sources: Merged) -> ImageScan | None:
+def plan(target: str, sources: Merged) -> ImageScan | None:
+    """The scan the raw ``scan:`` settings plainly ask for; None when validation may differ."""
     section = sources.data.get("scan", {})
     if not isinstance(section, dict):
         return None

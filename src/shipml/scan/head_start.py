@@ -7,8 +7,8 @@ small image that is a twentieth of trivy's own time, spent while trivy had not b
 So the console script (:mod:`shipml.entry`) hands ``shipml scan``'s arguments here first, and
 the plain case is started at once: every token is one of scan's own options (the table below,
 checked against the argparse declaration by a test), no ``SHIPML_SCAN__*`` variable is set,
-and shipml.yaml does not mention any key that shapes trivy's command. Then that command is
-the defaults' one, planned by the same :func:`~shipml.scan.trivy.plan_image_scan` as always.
+and shipml.yaml does not mention any key that shapes trivy's command. Then the ``scan:``
+settings are the flags alone, and :func:`shipml.scan.early.plan` plans from them as always.
 Anything else starts nothing here, and :mod:`.early` starts trivy from the raw config a moment
 later. The text test is deliberately crude: it only decides whether to try.
 
@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from .. import proc
-from ..config.sources import ENV_PREFIX, find_config_file
-from .trivy import DEFAULT_SCANNERS, DEFAULT_TIMEOUT_S, ignorefile_for, plan_image_scan
+from ..config.sources import ENV_PREFIX, Merged, find_config_file, flag_path
 
 # ``shipml scan``'s options (its own and the common ones) -> whether each takes a value.
 # --help is left out on purpose: it must start nothing.
@@ -46,7 +44,7 @@ OPTIONS: dict[str, bool] = {
     "--no-require-digest": False,
 }
 
-# The ``scan:`` keys :func:`plan_image_scan` reads ("trivy" also covers "trivyignore").
+# The ``scan:`` keys :func:`shipml.scan.early.plan` reads ("trivy" also covers "trivyignore").
 COMMAND_KEYS = ("trivy", "cache_dir", "db_repository", "timeout", "scanners", "require_digest")
 
 _started: proc.Running | None = None
@@ -74,10 +72,6 @@ def _options(argv: Sequence[str]) -> tuple[dict[str, str | bool], list[str]] | N
     return values, positionals
 
 
-def _absolute(path: str) -> str:
-    return str(Path(path).resolve()) if path else ""
-
-
 def _plain_command(argv: Sequence[str]) -> proc.Running | None:
     parsed = _options(argv)
     if parsed is None:
@@ -90,27 +84,20 @@ def _plain_command(argv: Sequence[str]) -> proc.Running | None:
     if not image or any(name.startswith(f"{ENV_PREFIX}SCAN__") for name in os.environ):
         return None
     source = find_config_file(str(values.get("--config") or "") or None)
-    if source is not None:
-        text = source.read_text(encoding="utf-8")
-        if any(key in text for key in COMMAND_KEYS):
-            return None
-        root = source.resolve().parent
-    else:
-        root = Path.cwd()
+    if source is not None and any(key in source.read_text(encoding="utf-8") for key in COMMAND_KEYS):
+        return None
     if values.get("--require-digest") and values.get("--no-require-digest"):
         return None  # both given: the later one counts, and argv order is not kept here
-    planned = plan_image_scan(
-        image,
-        root=root,
-        trivy=_absolute(str(values.get("--trivy") or "")) or None,
-        cache_dir=_absolute(str(values.get("--cache-dir") or "")) or None,
-        db_repository=None,
-        timeout=DEFAULT_TIMEOUT_S,
-        scanners=list(DEFAULT_SCANNERS),
-        ignorefile=ignorefile_for(None, root),
-        require_digest=values.get("--require-digest") is True,
-    )
-    return planned.start()
+    flags = {
+        "trivy": flag_path(str(values.get("--trivy") or "")),
+        "cache_dir": flag_path(str(values.get("--cache-dir") or "")),
+        "require_digest": values.get("--require-digest") is True,
+    }
+    from .early import plan  # not at import: early claims this module's process
+
+    sources = Merged({"scan": {k: v for k, v in flags.items() if v}}, source.resolve() if source else None)
+    planned = plan(image, sources)
+    return planned.start() if planned is not None else None
 
 
 def begin(argv: Sequence[str]) -> None:
