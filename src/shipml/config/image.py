@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from pydantic import Field, field_validator
@@ -62,3 +63,15 @@ class ImageSection(Section):
         if value is not None and not re.fullmatch(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*", value):
             raise ValueError("use lower-case letters, digits and . _ - / separators")
         return value
+
+    def credentials(self) -> tuple[str, str]:
+        """(user, password) from the variables ``username_env`` / ``password_env`` name ("" if unset).
+
+        The one place registry credentials are read (build's push, cosign's sign and verify);
+        the password is masked in the log before anything can print it.
+        """
+        from ..runner import mask
+
+        password = os.environ.get(self.password_env, "")
+        mask(password)
+        return os.environ.get(self.username_env, ""), password

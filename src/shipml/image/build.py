@@ -112,9 +112,7 @@ def build(
     push: bool | None = None,
 ) -> Outcome:
     section = cfg.image
-    username = os.environ.get(section.username_env, "")
-    password = os.environ.get(section.password_env, "")
-    runner.mask(password)
+    username, password = section.credentials()
     want_push = bool(section.registry) and (section.push if push is None else push)
     if push and not section.registry:
         raise UsageError("--push needs a registry", hint="set image.registry (host[:port]) in shipml.yaml")

@@ -8,10 +8,10 @@ failed: the attestation records what the scan said, and a deploy decides on it.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -97,10 +97,6 @@ def sign(cfg: ShipmlConfig, image: str, *, sbom: str | None, scan_result: str | 
     public = cosign.check_key(section.public_key, cfg.root, private=False) if section.public_key else None
     sbom_path = _sbom(sbom) if sbom else None
     predicate = scan_predicate(scan_result, ref) if scan_result else None
-    binary = cosign.binary(section.cosign)
-    username = os.environ.get(cfg.image.username_env, "")
-    password = os.environ.get(cfg.image.password_env, "")
-    runner.mask(password)
     details = SignDetails(
         image=str(ref),
         key=section.key,
@@ -113,12 +109,8 @@ def sign(cfg: ShipmlConfig, image: str, *, sbom: str | None, scan_result: str | 
     # cosign keeps a signature under the tag REPO:sha256-HEX.sig and every attestation under
     # .att: signing and attesting touch different tags and run side by side, while the two
     # attestations (one manifest) run one after the other. Checks only read, so they overlap too.
-    with (
-        cosign.registry_login(registry_host(ref), username, password) as env,
-        ThreadPoolExecutor(max_workers=3, thread_name_prefix="shipml-cosign") as pool,
-    ):
-        tool = cosign.Cosign(binary, section.allow_http_registry, float(section.timeout), env)
-        version = pool.submit(cosign.version, binary)
+    with connected(cfg, ref) as (tool, pool):
+        version = pool.submit(cosign.version, tool.path)
         tool.require_image(str(ref))
         with runner.group(f"cosign sign {ref}"):
             signed = pool.submit(tool.sign, str(ref), key, tlog_upload=section.tlog_upload)
@@ -142,6 +134,19 @@ def sign(cfg: ShipmlConfig, image: str, *, sbom: str | None, scan_result: str | 
             details.verified = True
         details.cosign_version = version.result()
     return details
+
+
+@contextlib.contextmanager
+def connected(cfg: ShipmlConfig, ref: ImageRef) -> Iterator[tuple[cosign.Cosign, ThreadPoolExecutor]]:
+    """cosign as ``sign:`` configures it, logged in to ``ref``'s registry with ``image:``'s
+    credentials, and a pool for the calls that may run side by side (sign and deploy share it)."""
+    binary = cosign.binary(cfg.sign.cosign)
+    username, password = cfg.image.credentials()
+    with (
+        cosign.registry_login(registry_host(ref), username, password) as env,
+        ThreadPoolExecutor(max_workers=3, thread_name_prefix="shipml-cosign") as pool,
+    ):
+        yield cosign.Cosign(binary, cfg.sign.allow_http_registry, float(cfg.sign.timeout), env), pool
 
 
 def verified(

@@ -8,15 +8,11 @@ a refused image changes nothing there.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
-from .. import runner
 from ..config.load import ShipmlConfig
 from ..deploy.images import ImageRef
 from ..errors import PolicyFailed
 from . import cosign
-from .run import registry_host, verified
+from .run import connected, verified
 
 
 def check_signed(cfg: ShipmlConfig, ref: ImageRef) -> str | None:
@@ -25,12 +21,7 @@ def check_signed(cfg: ShipmlConfig, ref: ImageRef) -> str | None:
     if not section.verify_key:
         return None
     public = cosign.check_key(section.verify_key, cfg.root, private=False)
-    binary = cosign.binary(cfg.sign.cosign)
-    password = os.environ.get(cfg.image.password_env, "")
-    runner.mask(password)
-    login = cosign.registry_login(registry_host(ref), os.environ.get(cfg.image.username_env, ""), password)
-    with login as env, ThreadPoolExecutor(max_workers=3, thread_name_prefix="shipml-cosign") as pool:
-        tool = cosign.Cosign(binary, cfg.sign.allow_http_registry, float(cfg.sign.timeout), env)
+    with connected(cfg, ref) as (tool, pool):
         signed, attested = verified(pool, tool, str(ref), public, section.require_attestations)
     if not signed:
         raise PolicyFailed(
