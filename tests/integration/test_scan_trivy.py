@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -312,16 +313,21 @@ def _logging_trivy(tmp_path: Path) -> tuple[Path, Path]:
     return wrapper, log
 
 
-def test_trivy_starts_before_pydantic_is_imported_and_runs_once(
-    images: Images, trivy_db: Path, project: Callable[[str], Path], tmp_path: Path
-) -> None:
-    cwd = project("scan:\n  fail_on: []\n")
+@dataclass(frozen=True)
+class ProbedScan:
+    starts: list[str]  # one "PID EPOCH ARGV" line per trivy start
+    children: list[str]  # the PIDs of the process's children when the watched module was imported
+    details: dict[str, Any]
+
+
+def _probed_scan(probe: str, cwd: Path, images: Images, trivy_db: Path, tmp_path: Path) -> ProbedScan:
+    """``shipml scan`` of the candidate through ``probe``, with a logging trivy; it must pass."""
     wrapper, log = _logging_trivy(tmp_path)
-    children = tmp_path / "children-at-pydantic"
+    children = tmp_path / "children-at-import"
     result_file = cwd / "scan-result.json"
     argv = ["scan", str(images.candidate), "--cache-dir", str(trivy_db), "--trivy", str(wrapper)]
     done = subprocess.run(
-        [sys.executable, "-c", PYDANTIC_CHILDREN, str(children), *argv, "--result-file", str(result_file)],
+        [sys.executable, "-c", probe, str(children), *argv, "--result-file", str(result_file)],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -329,11 +335,21 @@ def test_trivy_starts_before_pydantic_is_imported_and_runs_once(
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    starts = log.read_text().splitlines()
-    assert len(starts) == 1, starts  # the early process was taken over, not run a second time
-    assert starts[0].split()[0] in children.read_text().split()  # trivy ran before pydantic was imported
-    details = json.loads(result_file.read_text())["details"]
-    assert "CVE-2018-18074" in {f["id"] for f in details["findings"]}  # its report is the one judged
+    return ProbedScan(
+        log.read_text().splitlines(),
+        children.read_text().split(),
+        json.loads(result_file.read_text())["details"],
+    )
+
+
+def test_trivy_starts_before_pydantic_is_imported_and_runs_once(
+    images: Images, trivy_db: Path, project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    cwd = project("scan:\n  fail_on: []\n")
+    probed = _probed_scan(PYDANTIC_CHILDREN, cwd, images, trivy_db, tmp_path)
+    assert len(probed.starts) == 1, probed.starts  # the early process was taken over, not run again
+    assert probed.starts[0].split()[0] in probed.children  # trivy ran before pydantic was imported
+    assert "CVE-2018-18074" in {f["id"] for f in probed.details["findings"]}  # its report is judged
 
 
 def test_a_config_error_found_while_trivy_runs_stops_it(
@@ -362,25 +378,11 @@ def test_head_start_runs_trivy_before_the_cli_is_imported_and_only_once(
     images: Images, trivy_db: Path, project: Callable[[str], Path], tmp_path: Path
 ) -> None:
     cwd = project("scan:\n  fail_on: []\n")  # no key that shapes trivy's command
-    wrapper, log = _logging_trivy(tmp_path)
-    children = tmp_path / "children-at-argparse"
-    result_file = cwd / "scan-result.json"
-    argv = ["scan", str(images.candidate), "--cache-dir", str(trivy_db), "--trivy", str(wrapper)]
-    done = subprocess.run(
-        [sys.executable, "-c", ARGPARSE_CHILDREN, str(children), *argv, "--result-file", str(result_file)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    starts = log.read_text().splitlines()
-    assert len(starts) == 1, starts  # claimed by the scan, not run a second time
-    assert starts[0].split()[0] in children.read_text().split()  # running before argparse was imported
-    details = json.loads(result_file.read_text())["details"]
-    assert "CVE-2018-18074" in {f["id"] for f in details["findings"]}
-    assert details["blocking"] == 0  # the file's empty fail_on judged it (the default fails it)
+    probed = _probed_scan(ARGPARSE_CHILDREN, cwd, images, trivy_db, tmp_path)
+    assert len(probed.starts) == 1, probed.starts  # claimed by the scan, not run a second time
+    assert probed.starts[0].split()[0] in probed.children  # running before argparse was imported
+    assert "CVE-2018-18074" in {f["id"] for f in probed.details["findings"]}
+    assert probed.details["blocking"] == 0  # the file's empty fail_on judged it (the default fails it)
 
 
 def test_a_head_start_the_config_contradicts_is_stopped_and_the_right_scan_runs(
